@@ -1,0 +1,48 @@
+# Haven. `make run` and `make test` need only Python 3.11+; everything else is installed here.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+STAMP := $(VENV)/.installed-$(shell cat requirements/base.txt requirements/dev.txt | cksum | cut -d' ' -f1)
+
+.PHONY: run test lint format bench check-deploy clean
+
+$(STAMP): requirements/base.txt requirements/dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+## run: migrate the SQLite database under var/, create keys and the demo account, serve
+run: $(STAMP)
+	HAVEN_ENV=$${HAVEN_ENV:-development} $(PY) manage.py migrate --noinput
+	HAVEN_ENV=$${HAVEN_ENV:-development} $(PY) manage.py create_keys --if-missing
+	HAVEN_ENV=$${HAVEN_ENV:-development} $(PY) manage.py create_demo_staff
+	@echo "Haven is starting on http://127.0.0.1:$(PORT)/ (staff: http://127.0.0.1:$(PORT)/staff/)"
+	HAVEN_ENV=$${HAVEN_ENV:-development} $(PY) manage.py runserver --noreload 127.0.0.1:$(PORT)
+
+## test: the whole suite (browser tests need /usr/bin/chromium; .ci/run installs it)
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## lint: ruff and mypy
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	HAVEN_ENV=test $(VENV)/bin/mypy haven
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+## bench: measured speed of the submission path (figures go in docs/PERFORMANCE.md)
+bench: $(STAMP)
+	HAVEN_ENV=test $(PY) benchmarks/submission.py
+
+## check-deploy: Django's deployment checks with production settings
+check-deploy: $(STAMP)
+	$(PY) scripts/check_deploy.py
+
+clean:
+	rm -rf $(VENV) var

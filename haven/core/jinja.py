@@ -1,0 +1,98 @@
+"""The Jinja2 environment: GOV.UK Frontend macros, translation and a few globals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
+from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader
+
+from haven.core import govuk
+
+
+GOVUK_COMPONENTS = [
+    "back-link",
+    "button",
+    "character-count",
+    "checkboxes",
+    "date-input",
+    "details",
+    "error-summary",
+    "exit-this-page",
+    "input",
+    "inset-text",
+    "notification-banner",
+    "panel",
+    "radios",
+    "skip-link",
+    "service-navigation",
+    "summary-list",
+    "table",
+    "tag",
+    "textarea",
+    "warning-text",
+]
+
+
+def url(name: str, *args: Any, **kwargs: Any) -> str:
+    return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+def service() -> dict[str, str]:
+    """The configurable facts every page may show (helpline, emergency number, names)."""
+    return {
+        "name": settings.HAVEN_SERVICE_NAME,
+        "organisation": settings.HAVEN_ORGANISATION_NAME,
+        "emergency_number": settings.HAVEN_EMERGENCY_NUMBER,
+        "helpline_name": settings.HAVEN_HELPLINE_NAME,
+        "helpline_phone": settings.HAVEN_HELPLINE_PHONE,
+        "helpline_url": settings.HAVEN_HELPLINE_URL,
+        "childline_phone": settings.HAVEN_CHILDLINE_PHONE,
+        "exit_url": settings.HAVEN_EXIT_URL,
+        "draft_minutes": str(settings.HAVEN_DRAFT_IDLE_SECONDS // 60),
+    }
+
+
+def datetime_format(value: Any, fmt: str = "j F Y, H:i") -> str:
+    return date_format(localtime(value), fmt) if value else ""
+
+
+def context(request: HttpRequest) -> dict[str, Any]:
+    """What the GOV.UK page template reads from every page's context."""
+    # str(): the lazy nonce is falsy until first read, and the template tests it with `if`.
+    return {"cspNonce": str(getattr(request, "csp_nonce", "")), "htmlLang": "en"}
+
+
+def environment(**options: Any) -> Environment:
+    options["loader"] = ChoiceLoader(
+        [
+            options["loader"],
+            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+        ]
+    )
+    options.setdefault("extensions", []).append("jinja2.ext.i18n")
+    options["autoescape"] = True
+    env = Environment(**options)
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        translation.gettext, translation.ngettext, newstyle=True
+    )
+    env.globals.update(
+        url=url,
+        static=static,
+        service=service,
+        field=govuk.field_params,
+        error_summary=govuk.error_summary,
+    )
+    env.filters["datetime"] = datetime_format
+    # Every GOV.UK component macro is a global, so pages call them without importing.
+    for component in GOVUK_COMPONENTS:
+        module = env.get_template(f"govuk_frontend_jinja/components/{component}/macro.html").module
+        name = "govuk" + "".join(part.capitalize() for part in component.split("-"))
+        env.globals[name] = getattr(module, name)
+    return env

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Audience(models.TextChoices):
+    CHILD = "child", _("a child or young person")
+    PARENT = "parent", _("a parent or carer")
+    PUBLIC = "member_of_public", _("a member of the public")
+    PROFESSIONAL = "professional", _("a professional who works with children")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Online form")
+
+
+class Answer(models.TextChoices):
+    """A three-way answer for the triage inputs: a person may not know."""
+
+    YES = "yes", _("Yes")
+    NO = "no", _("No")
+    UNKNOWN = "unknown", _("Not known")
+
+
+class AgeBand(models.TextChoices):
+    UNDER_13 = "under_13", _("Under 13")
+    FROM_13_TO_15 = "13_15", _("13 to 15")
+    FROM_16_TO_17 = "16_17", _("16 or 17")
+    ADULT = "18_plus", _("18 or over")
+    UNKNOWN = "unknown", _("Not known")
+
+
+class Report(models.Model):
+    """A report as received. Its answers are sealed; the columns hold only what identifies nobody.
+
+    The plaintext columns are the queue's needs and the triage inputs. Everything the reporter
+    wrote, and anything that could identify them or the child, is inside ``sealed``, which only
+    the organisation's private key opens.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reference = models.CharField(max_length=24, unique=True)
+    received_at = models.DateTimeField(db_index=True)
+    audience = models.CharField(max_length=20, choices=Audience.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
+
+    # Triage inputs (scored by the next issue's triage rules).
+    concerns = models.JSONField(default=list)
+    danger_now = models.CharField(max_length=8, choices=Answer.choices, default=Answer.UNKNOWN)
+    child_age_band = models.CharField(max_length=8, choices=AgeBand.choices, default=AgeBand.UNKNOWN)
+    several_children = models.CharField(max_length=8, choices=Answer.choices, default=Answer.UNKNOWN)
+    person_adult = models.CharField(max_length=8, choices=Answer.choices, default=Answer.UNKNOWN)
+    works_with_children = models.CharField(
+        max_length=8, choices=Answer.choices, default=Answer.UNKNOWN
+    )
+    contactable = models.BooleanField(default=False)
+
+    sealed_key_id = models.CharField(max_length=16)
+    sealed = models.BinaryField()
+
+    # The follow-up code, never stored: an HMAC-SHA256 verifier under HAVEN_RECEIPT_KEY.
+    followup_verifier = models.CharField(max_length=64, unique=True)
+    # The reporter's key pair; the private half is wrapped under a key derived from the code.
+    reporter_public_key = models.BinaryField()
+    reporter_key_wrapped = models.BinaryField()
+    reporter_key_salt = models.BinaryField()
+
+    # A random token minted with the draft: a second submission of the same draft (double
+    # click, back and resubmit) finds the first report instead of creating another.
+    submission_key = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(audience__in=[a.value for a in Audience]),
+                name="report_audience_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(sealed_key_id=""), name="report_sealed_key_id_present"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class Draft(models.Model):
+    """Answers in progress, encrypted under a key that only the reporter's cookie holds."""
+
+    id = models.CharField(max_length=32, primary_key=True)
+    ciphertext = models.BinaryField()
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField(db_index=True)
+
+
+class SubmissionCounter(models.Model):
+    """Reports sent from one client address in one time window.
+
+    ``bucket`` is an HMAC of the address under HAVEN_RATE_LIMIT_KEY: the table never holds an
+    address, and old windows are purged.
+    """
+
+    bucket = models.CharField(max_length=64)
+    window_start = models.DateTimeField(db_index=True)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["bucket", "window_start"], name="one_counter_per_window")
+        ]

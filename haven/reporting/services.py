@@ -1,0 +1,172 @@
+"""The verbs of reporting: send a report, check the rate limit, make references and codes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from haven.audit.services import record_event
+from haven.core import crockford
+from haven.reporting import journey
+from haven.reporting.models import AgeBand, Answer, Report, SubmissionCounter
+from haven.sealing.services import reporter_keys, seal
+
+REFERENCE_LENGTH = 8  # 40 bits: unique by constraint, retried on the rare collision
+FOLLOWUP_CODE_LENGTH = 16  # 80 bits from the CSPRNG
+
+
+def new_reference() -> str:
+    body = crockford.random_string(REFERENCE_LENGTH)
+    return f"{settings.HAVEN_REFERENCE_PREFIX}-{crockford.group(body)}"
+
+
+def new_followup_code() -> str:
+    return crockford.group(crockford.random_string(FOLLOWUP_CODE_LENGTH))
+
+
+def followup_verifier(code: str) -> str:
+    """HMAC-SHA256 of the normalised code under HAVEN_RECEIPT_KEY, as hex."""
+    normalised = crockford.normalise(code)
+    return hmac.new(
+        settings.HAVEN_RECEIPT_KEY.encode(), normalised.encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def triage_inputs(answers: journey.Answers) -> dict[str, Any]:
+    """The plaintext columns a report carries for the queue and triage. Nothing identifying."""
+
+    def pick(step: str, name: str, allowed: list[str], default: str) -> str:
+        value = answers.get(step, {}).get(name)
+        return value if value in allowed else default
+
+    three_way = [a.value for a in Answer]
+    concerns = [c for c in answers.get("concern", {}).get("concerns", []) if isinstance(c, str)]
+    return {
+        "concerns": sorted(set(concerns)),
+        "danger_now": pick("danger", "danger_now", three_way, Answer.UNKNOWN.value),
+        "child_age_band": pick("child", "child_age_band", AgeBand.values, AgeBand.UNKNOWN.value),
+        "several_children": pick("child", "several_children", three_way, Answer.UNKNOWN.value),
+        "person_adult": pick("person", "person_adult", three_way, Answer.UNKNOWN.value),
+        "works_with_children": pick(
+            "person", "works_with_children", three_way, Answer.UNKNOWN.value
+        ),
+        "contactable": answers.get("contact", {}).get("contact_choice") == "yes",
+    }
+
+
+@dataclass(frozen=True)
+class Receipt:
+    report: Report
+    # The follow-up code, for showing once; None when this was a repeat of a sent draft.
+    followup_code: str | None
+
+
+class SubmissionRefused(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def submit_report(
+    *,
+    audience: str,
+    answers: journey.Answers,
+    submission_key: str,
+    received_at: datetime,
+    client_bucket: str | None = None,
+) -> Receipt:
+    """Seal and store a report, with its "report received" audit event, in one transaction.
+
+    Rules:
+    - only the steps that apply to this audience are kept, and "what happened" must be there;
+    - the same ``submission_key`` twice returns the first report and creates nothing;
+    - with ``client_bucket``, at most HAVEN_SUBMISSIONS_PER_WINDOW reports per window, else
+      SubmissionRefused("rate_limit");
+    - the follow-up code is returned once and stored only as an HMAC verifier.
+    """
+    if not journey.ready_to_check(answers):
+        raise SubmissionRefused("incomplete")
+    kept = {step.slug: answers[step.slug] for step in journey.steps_for(audience, answers) if step.slug in answers}
+    report_id = uuid.uuid4()
+    code = new_followup_code()
+    sealed = seal(record_id=str(report_id), contents={"audience": audience, "answers": kept})
+    keys = reporter_keys(followup_code=crockford.normalise(code), record_id=str(report_id))
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                existing = Report.objects.filter(submission_key=submission_key).first()
+                if existing is not None:
+                    return Receipt(report=existing, followup_code=None)
+                if client_bucket is not None:
+                    _count_submission(client_bucket, received_at)
+                report = Report.objects.create(
+                    id=report_id,
+                    reference=new_reference(),
+                    received_at=received_at,
+                    audience=audience,
+                    sealed_key_id=sealed.key_id,
+                    sealed=sealed.ciphertext,
+                    followup_verifier=followup_verifier(code),
+                    reporter_public_key=keys.public_key,
+                    reporter_key_wrapped=keys.wrapped_private_key,
+                    reporter_key_salt=keys.salt,
+                    submission_key=submission_key,
+                    **triage_inputs(kept),
+                )
+                record_event(
+                    action="report.received",
+                    report_id=report.id,
+                    detail={"channel": report.channel, "audience": audience},
+                )
+            return Receipt(report=report, followup_code=code)
+        except IntegrityError:
+            # Either a concurrent request sent this draft first, or the reference collided.
+            existing = Report.objects.filter(submission_key=submission_key).first()
+            if existing is not None:
+                return Receipt(report=existing, followup_code=None)
+    raise RuntimeError("could not allocate a unique reference")
+
+
+def _window_start(now: datetime) -> datetime:
+    window = settings.HAVEN_SUBMISSION_WINDOW_SECONDS
+    return datetime.fromtimestamp(int(now.timestamp()) // window * window, tz=now.tzinfo)
+
+
+def _count_submission(bucket: str, now: datetime) -> None:
+    start = _window_start(now)
+    SubmissionCounter.objects.filter(window_start__lt=start).delete()
+    counter, _ = SubmissionCounter.objects.get_or_create(bucket=bucket, window_start=start)
+    if counter.count >= settings.HAVEN_SUBMISSIONS_PER_WINDOW:
+        raise SubmissionRefused("rate_limit")
+    SubmissionCounter.objects.filter(pk=counter.pk).update(count=F("count") + 1)
+
+
+def over_rate_limit(bucket: str, now: datetime) -> bool:
+    counter = SubmissionCounter.objects.filter(bucket=bucket, window_start=_window_start(now)).first()
+    return counter is not None and counter.count >= settings.HAVEN_SUBMISSIONS_PER_WINDOW
+
+
+def client_bucket(remote_addr: str, forwarded_for: str) -> str:
+    """A keyed pseudonym of the client's address; the address itself is never stored."""
+    address = remote_addr
+    proxies = settings.HAVEN_TRUSTED_PROXY_COUNT
+    if proxies and forwarded_for:
+        hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+        if len(hops) >= proxies:
+            address = hops[-proxies]
+    return hmac.new(
+        settings.HAVEN_RATE_LIMIT_KEY.encode(), address.encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def record_refusal(reason: str) -> None:
+    with transaction.atomic():
+        record_event(action="report.refused", detail={"reason": reason})

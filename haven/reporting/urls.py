@@ -1,0 +1,18 @@
+from django.urls import path
+
+from haven.reporting import views
+
+app_name = "reporting"
+
+urlpatterns = [
+    path("", views.start, name="start"),
+    path("who-are-you/", views.who, name="who"),
+    path("what-happens/", views.what_happens, name="what_happens"),
+    path("not-ready-to-report/", views.not_ready, name="not_ready"),
+    path("report/check-answers/", views.check_answers, name="check_answers"),
+    path("report/send/", views.send, name="send"),
+    path("report/sent/", views.sent, name="sent"),
+    path("report/finish/", views.finish, name="finish"),
+    path("report/timed-out/", views.timed_out, name="timed_out"),
+    path("report/<slug:slug>/", views.step, name="step"),
+]

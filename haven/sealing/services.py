@@ -1,0 +1,123 @@
+"""Sealing and opening report contents, and the reporter's own key pair.
+
+A report's answers are sealed with the organisation's current public key (a libsodium sealed
+box: X25519 + XSalsa20-Poly1305, with a fresh ephemeral key per seal). The report's id travels
+inside the plaintext and is checked on opening, so a sealed value copied onto another report's
+row is refused rather than shown as that report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from nacl.exceptions import CryptoError
+from nacl.public import PrivateKey, SealedBox
+from nacl.secret import SecretBox
+
+from haven.sealing.keystore import KeyStore, KeyUnavailable, keystore
+
+FORMAT = 1
+
+
+class SealBroken(Exception):
+    """The sealed value cannot be opened as the report it is stored on."""
+
+
+@dataclass(frozen=True)
+class Sealed:
+    key_id: str
+    ciphertext: bytes
+
+
+def seal(*, record_id: str, contents: dict[str, Any], store: KeyStore | None = None) -> Sealed:
+    pair = (store or keystore()).current()
+    plaintext = json.dumps(
+        {"format": FORMAT, "id": record_id, "contents": contents},
+        ensure_ascii=False,
+        separators=(",", ":"),
+        sort_keys=True,
+    ).encode()
+    return Sealed(key_id=pair.key_id, ciphertext=SealedBox(pair.public).encrypt(plaintext))
+
+
+def open_sealed(
+    *, record_id: str, key_id: str, ciphertext: bytes, store: KeyStore | None = None
+) -> dict[str, Any]:
+    """The contents sealed for ``record_id``. Raises KeyUnavailable or SealBroken."""
+    private = (store or keystore()).private_key(key_id)
+    try:
+        data = json.loads(SealedBox(private).decrypt(bytes(ciphertext)))
+    except (CryptoError, ValueError) as exc:
+        raise SealBroken("the sealed value does not open with its key") from exc
+    if data.get("id") != record_id or data.get("format") != FORMAT:
+        raise SealBroken("the sealed value belongs to another record")
+    contents: dict[str, Any] = data["contents"]
+    return contents
+
+
+def hkdf_sha256(*, secret: bytes, salt: bytes, info: bytes, length: int = 32) -> bytes:
+    """RFC 5869 HKDF with SHA-256 (extract, then expand)."""
+    prk = hmac.new(salt, secret, hashlib.sha256).digest()
+    out, block, counter = b"", b"", 1
+    while len(out) < length:
+        block = hmac.new(prk, block + info + bytes([counter]), hashlib.sha256).digest()
+        out += block
+        counter += 1
+    return out[:length]
+
+
+@dataclass(frozen=True)
+class ReporterKeys:
+    public_key: bytes
+    wrapped_private_key: bytes
+    salt: bytes
+
+
+def reporter_keys(*, followup_code: str, record_id: str) -> ReporterKeys:
+    """A key pair for the reporter, its private half wrapped under a key derived from their code.
+
+    Replies sealed to ``public_key`` can later be read by whoever holds the follow-up code,
+    without the organisation's private key.
+    """
+    private = PrivateKey.generate()
+    salt = secrets.token_bytes(16)
+    box = SecretBox(_wrapping_key(followup_code, record_id, salt))
+    return ReporterKeys(
+        public_key=bytes(private.public_key),
+        wrapped_private_key=bytes(box.encrypt(bytes(private))),
+        salt=salt,
+    )
+
+
+def unwrap_reporter_key(
+    *, followup_code: str, record_id: str, salt: bytes, wrapped: bytes
+) -> PrivateKey:
+    box = SecretBox(_wrapping_key(followup_code, record_id, bytes(salt)))
+    try:
+        return PrivateKey(box.decrypt(bytes(wrapped)))
+    except CryptoError as exc:
+        raise SealBroken("the follow-up code does not unwrap this key") from exc
+
+
+def _wrapping_key(followup_code: str, record_id: str, salt: bytes) -> bytes:
+    return hkdf_sha256(
+        secret=followup_code.encode(),
+        salt=salt,
+        info=b"haven reporter key v1 " + record_id.encode(),
+    )
+
+
+__all__ = [
+    "KeyUnavailable",
+    "SealBroken",
+    "Sealed",
+    "seal",
+    "open_sealed",
+    "reporter_keys",
+    "unwrap_reporter_key",
+]

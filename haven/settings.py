@@ -1,0 +1,273 @@
+"""Haven settings: one module, read from HAVEN_* environment variables.
+
+Secrets may also be given as files (``HAVEN_SECRET_KEY_FILE``), so container secret mounts work.
+``HAVEN_ENV`` is ``production`` (the default), ``development`` (``make run``) or ``test``;
+only development and test may invent missing secrets, and they keep them under ``var/``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def envstr(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def envbool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
+
+
+def envint(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from exc
+
+
+def envlist(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in envstr(name, default).split(",") if item.strip()]
+
+
+HAVEN_ENV = envstr("HAVEN_ENV", "production")
+if HAVEN_ENV not in ("production", "development", "test"):
+    raise ImproperlyConfigured("HAVEN_ENV must be production, development or test")
+IS_PRODUCTION = HAVEN_ENV == "production"
+
+VAR_DIR = Path(envstr("HAVEN_VAR_DIR", str(BASE_DIR / "var")))
+
+
+def secret(name: str) -> str:
+    """A secret from NAME, or from the file named by NAME_FILE.
+
+    Outside production a missing secret is generated once and kept in var/dev-secrets/, so a
+    fresh clone runs with no set-up; production refuses to start without it.
+    """
+    value = os.environ.get(name, "")
+    path = os.environ.get(f"{name}_FILE", "")
+    if path:
+        value = Path(path).read_text().strip()
+    if value:
+        return value
+    if IS_PRODUCTION:
+        raise ImproperlyConfigured(f"{name} (or {name}_FILE) must be set in production")
+    store = VAR_DIR / "dev-secrets"
+    store.mkdir(parents=True, exist_ok=True)
+    file = store / name.lower()
+    if not file.exists():
+        fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return file.read_text().strip()
+
+
+SECRET_KEY = secret("HAVEN_SECRET_KEY")
+# Keys the follow-up code verifier (HMAC-SHA256): without it a stolen database cannot even be
+# used to test guesses of a code.
+HAVEN_RECEIPT_KEY = secret("HAVEN_RECEIPT_KEY")
+# Keys the pseudonymous client-address buckets used by the submission rate limit.
+HAVEN_RATE_LIMIT_KEY = secret("HAVEN_RATE_LIMIT_KEY")
+
+DEBUG = envbool("HAVEN_DEBUG", False)
+ALLOWED_HOSTS = envlist(
+    "HAVEN_ALLOWED_HOSTS", "" if IS_PRODUCTION else "127.0.0.1,localhost,testserver"
+)
+CSRF_TRUSTED_ORIGINS = envlist("HAVEN_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "csp",
+    "haven.core",
+    "haven.audit",
+    "haven.sealing",
+    "haven.reporting",
+    "haven.staff",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "haven.core.middleware.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "haven.urls"
+WSGI_APPLICATION = "haven.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "haven" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "environment": "haven.core.jinja.environment",
+            "context_processors": ["haven.core.jinja.context"],
+        },
+    },
+    {
+        # Django's own template engine is kept only for the admin-less contrib views that need it.
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    },
+]
+
+_database_url = envstr("HAVEN_DATABASE_URL")
+if _database_url:
+    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": envstr("HAVEN_SQLITE_PATH", str(VAR_DIR / "haven.sqlite3")),
+            "OPTIONS": {
+                # IMMEDIATE: a transaction takes the write lock when it starts, so two
+                # submissions or two audit appends queue instead of failing half-way.
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "staff:login"
+LOGIN_REDIRECT_URL = "staff:reports"
+
+LANGUAGE_CODE = "en-gb"
+LANGUAGES = [("en-gb", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "haven" / "locale"]
+TIME_ZONE = envstr("HAVEN_TIME_ZONE", "Europe/London")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if IS_PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = not IS_PRODUCTION
+if not IS_PRODUCTION:
+    # Outside production WhiteNoise serves from the apps' folders; it still wants the root.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+# Security headers. Every response carries these; NoStoreMiddleware adds Cache-Control.
+SECURE_REFERRER_POLICY = "no-referrer"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_SSL_REDIRECT = envbool("HAVEN_SSL_REDIRECT", IS_PRODUCTION)
+SECURE_HSTS_SECONDS = envint("HAVEN_HSTS_SECONDS", 31536000 if IS_PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = IS_PRODUCTION
+SECURE_HSTS_PRELOAD = envbool("HAVEN_HSTS_PRELOAD", IS_PRODUCTION)
+if envbool("HAVEN_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_COOKIES = envbool("HAVEN_SECURE_COOKIES", IS_PRODUCTION)
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Strict"
+SESSION_COOKIE_AGE = envint("HAVEN_STAFF_SESSION_SECONDS", 12 * 60 * 60)
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Strict"
+CSRF_FAILURE_VIEW = "haven.core.views.csrf_failure"
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "manifest-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+    }
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": envstr("HAVEN_LOG_LEVEL", "INFO")},
+    # Request lines carry no personal data (journey URLs hold none), but the default 4xx/5xx
+    # warnings can echo request details; keep them at ERROR.
+    "loggers": {"django.request": {"level": "ERROR"}},
+}
+
+# --- The service ---------------------------------------------------------------------------
+HAVEN_SERVICE_NAME = envstr("HAVEN_SERVICE_NAME", "Report online child sexual abuse")
+HAVEN_ORGANISATION_NAME = envstr("HAVEN_ORGANISATION_NAME", "Haven")
+HAVEN_EMERGENCY_NUMBER = envstr("HAVEN_EMERGENCY_NUMBER", "999")
+HAVEN_HELPLINE_NAME = envstr("HAVEN_HELPLINE_NAME", "NSPCC helpline")
+HAVEN_HELPLINE_PHONE = envstr("HAVEN_HELPLINE_PHONE", "0808 800 5000")
+HAVEN_HELPLINE_URL = envstr("HAVEN_HELPLINE_URL", "https://www.nspcc.org.uk/keeping-children-safe/our-services/nspcc-helpline/")
+HAVEN_CHILDLINE_PHONE = envstr("HAVEN_CHILDLINE_PHONE", "0800 1111")
+HAVEN_EXIT_URL = envstr("HAVEN_EXIT_URL", "https://www.bbc.co.uk/weather")
+HAVEN_REFERENCE_PREFIX = envstr("HAVEN_REFERENCE_PREFIX", "HVN")
+# Audiences who may send a report without contact details (the follow-up code is then the way
+# back). Default: everyone.
+HAVEN_ANONYMOUS_AUDIENCES = envlist(
+    "HAVEN_ANONYMOUS_AUDIENCES", "child,parent,member_of_public,professional"
+)
+HAVEN_DRAFT_IDLE_SECONDS = envint("HAVEN_DRAFT_IDLE_SECONDS", 60 * 60)
+HAVEN_SUBMISSIONS_PER_WINDOW = envint("HAVEN_SUBMISSIONS_PER_WINDOW", 5)
+HAVEN_SUBMISSION_WINDOW_SECONDS = envint("HAVEN_SUBMISSION_WINDOW_SECONDS", 60 * 60)
+HAVEN_MIN_FILL_SECONDS = envint("HAVEN_MIN_FILL_SECONDS", 20)
+# How many reverse proxies sit in front of the app; the client address is then taken from
+# X-Forwarded-For, counting from the right. 0 means REMOTE_ADDR.
+HAVEN_TRUSTED_PROXY_COUNT = envint("HAVEN_TRUSTED_PROXY_COUNT", 0)
+# Key pairs for sealing reports: public halves (*.public) and, only where staff open reports,
+# private halves (*.private). See docs/KEYS.md.
+HAVEN_KEY_DIR = Path(envstr("HAVEN_KEY_DIR", str(VAR_DIR / "keys")))

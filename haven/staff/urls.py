@@ -1,0 +1,12 @@
+from django.urls import path
+
+from haven.staff import views
+
+app_name = "staff"
+
+urlpatterns = [
+    path("sign-in/", views.SignInView.as_view(), name="login"),
+    path("sign-out/", views.SignOutView.as_view(), name="logout"),
+    path("", views.reports, name="reports"),
+    path("reports/<uuid:report_id>/", views.report, name="report"),
+]

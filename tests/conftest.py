@@ -1,0 +1,63 @@
+"""Shared fixtures: sealing keys in a temporary folder, users, and a journey walker."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from haven.sealing.keystore import FileKeyStore
+from tests.journey import Journey
+
+
+@pytest.fixture(autouse=True)
+def key_dir(tmp_path: Path, settings: Any) -> Path:
+    """A fresh key pair for every test; the private half sits beside the public one."""
+    directory = tmp_path / "keys"
+    settings.HAVEN_KEY_DIR = directory
+    FileKeyStore(directory).create()
+    return directory
+
+
+@pytest.fixture(autouse=True)
+def quick_humans(settings: Any) -> None:
+    """Tests fill the form faster than any person; the minimum fill time has its own tests."""
+    settings.HAVEN_MIN_FILL_SECONDS = 0
+
+
+@pytest.fixture
+def public_only_keys(key_dir: Path) -> Path:
+    """Remove the private halves, as on a server that only takes reports."""
+    for private in key_dir.glob("*.private"):
+        private.unlink()
+    return key_dir
+
+
+@pytest.fixture
+def journey(client: Client, db: None) -> Journey:
+    return Journey(client)
+
+
+@pytest.fixture
+def staff_user(db: None) -> Any:
+    from tests.factories import StaffUserFactory
+
+    return StaffUserFactory()
+
+
+@pytest.fixture
+def staff_client(staff_user: Any) -> Iterator[Client]:
+    client = Client()
+    client.force_login(staff_user)
+    yield client
+
+
+def text_of(response: Any) -> str:
+    """The page's visible text, roughly: tags removed and whitespace collapsed."""
+    html = response.content.decode()
+    html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
