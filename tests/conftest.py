@@ -24,6 +24,21 @@ def key_dir(tmp_path: Path, settings: Any) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def jinja_context_for_the_test_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let ``response.context`` show what a Jinja2 page was rendered with, as it does for DTL."""
+    from django.template.backends import jinja2 as backend
+    from django.test.signals import template_rendered
+
+    original = backend.Template.render
+
+    def render(self: Any, context: Any = None, request: Any = None) -> Any:
+        template_rendered.send(sender=self, template=self, context=dict(context or {}))
+        return original(self, context, request)
+
+    monkeypatch.setattr(backend.Template, "render", render)
+
+
+@pytest.fixture(autouse=True)
 def quick_humans(settings: Any) -> None:
     """Tests fill the form faster than any person; the minimum fill time has its own tests."""
     settings.HAVEN_MIN_FILL_SECONDS = 0

@@ -28,7 +28,7 @@ View = Callable[..., HttpResponse]
 
 def page(
     request: HttpRequest,
-    template: str,
+    template: str | list[str],
     context: dict[str, Any] | None = None,
     *,
     draft: DraftState | None = None,
@@ -167,7 +167,7 @@ def step(request: HttpRequest, draft: DraftState, slug: str) -> HttpResponse:
         form = step.form(audience=audience, initial=saved)
     return page(
         request,
-        f"reporting/steps/{slug}.html",
+        [f"reporting/steps/{slug}.html", "reporting/question.html"],
         {
             "form": form,
             "has_errors": bool(form.errors),
