@@ -252,7 +252,10 @@ HAVEN_ORGANISATION_NAME = envstr("HAVEN_ORGANISATION_NAME", "Haven")
 HAVEN_EMERGENCY_NUMBER = envstr("HAVEN_EMERGENCY_NUMBER", "999")
 HAVEN_HELPLINE_NAME = envstr("HAVEN_HELPLINE_NAME", "NSPCC helpline")
 HAVEN_HELPLINE_PHONE = envstr("HAVEN_HELPLINE_PHONE", "0808 800 5000")
-HAVEN_HELPLINE_URL = envstr("HAVEN_HELPLINE_URL", "https://www.nspcc.org.uk/keeping-children-safe/our-services/nspcc-helpline/")
+HAVEN_HELPLINE_URL = envstr(
+    "HAVEN_HELPLINE_URL",
+    "https://www.nspcc.org.uk/keeping-children-safe/our-services/nspcc-helpline/",
+)
 HAVEN_CHILDLINE_PHONE = envstr("HAVEN_CHILDLINE_PHONE", "0800 1111")
 HAVEN_EXIT_URL = envstr("HAVEN_EXIT_URL", "https://www.bbc.co.uk/weather")
 HAVEN_REFERENCE_PREFIX = envstr("HAVEN_REFERENCE_PREFIX", "HVN")

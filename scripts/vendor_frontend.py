@@ -28,12 +28,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def fetch(spec: str, into: Path) -> Path:
-    out = subprocess.run(
-        ["npm", "pack", spec, "--silent", "--pack-destination", str(into)],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip().splitlines()[-1]
+    out = (
+        subprocess.run(
+            ["npm", "pack", spec, "--silent", "--pack-destination", str(into)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     with tarfile.open(into / out) as tar:
         tar.extractall(into / spec.split("@")[0], filter="data")
     return into / spec.split("@")[0] / "package"
@@ -58,9 +62,7 @@ def main() -> int:
         css = (dist / "govuk-frontend.min.css").read_text()
         (target / "govuk-frontend.min.css").write_text(rewrite_css(css))
         js = (dist / "govuk-frontend.min.js").read_text()
-        (target / "govuk-frontend.min.js").write_text(
-            re.sub(r"//# sourceMappingURL=.*", "", js)
-        )
+        (target / "govuk-frontend.min.js").write_text(re.sub(r"//# sourceMappingURL=.*", "", js))
         shutil.copytree(dist / "assets" / "images", target / "assets" / "images")
         # The package ships no licence file; its package.json says MIT.
         (target / "VERSION").write_text(GOVUK_FRONTEND + " (MIT licence, Crown copyright)\n")

@@ -19,10 +19,27 @@ ANSWERS: dict[str, dict[str, Any]] = {
     "what-happened": {"what_happened": "Someone in a game asked for photos and wants to meet."},
     "when": {"when": "ongoing"},
     "where": {"platform": "ExampleChat", "usernames": "@example_person_1", "action": "continue"},
-    "child": {"child_name": "A.B.", "child_age_band": "13_15", "child_area": "Exampletown", "relationship": "my_child", "several_children": "no"},
-    "person": {"person_names": "Sam Example", "person_adult": "yes", "works_with_children": "unknown"},
+    "child": {
+        "child_name": "A.B.",
+        "child_age_band": "13_15",
+        "child_area": "Exampletown",
+        "relationship": "my_child",
+        "several_children": "no",
+    },
+    "person": {
+        "person_names": "Sam Example",
+        "person_adult": "yes",
+        "works_with_children": "unknown",
+    },
     "your-organisation": {"organisation": "Example School", "role": "Teacher"},
-    "contact": {"contact_choice": "yes", "name": "Pat Example", "phone": "07700 900982", "email": "pat@example.org", "safe_times": "Evenings", "leave_message": "yes"},
+    "contact": {
+        "contact_choice": "yes",
+        "name": "Pat Example",
+        "phone": "07700 900982",
+        "email": "pat@example.org",
+        "safe_times": "Evenings",
+        "leave_message": "yes",
+    },
 }
 
 
@@ -59,7 +76,9 @@ class Journey:
     def send(self) -> Any:
         return self.client.post(reverse("reporting:send"))
 
-    def submit(self, audience: str = "parent", overrides: dict[str, dict[str, Any]] | None = None) -> Report:
+    def submit(
+        self, audience: str = "parent", overrides: dict[str, dict[str, Any]] | None = None
+    ) -> Report:
         self.fill(audience, overrides)
         response = self.send()
         assert response.status_code == 302 and response.url == reverse("reporting:sent"), response

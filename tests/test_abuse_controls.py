@@ -27,7 +27,10 @@ def test_submissions_over_the_limit_are_refused_with_a_page_that_offers_help(db,
     assert "NSPCC helpline on 0808 800 5000" in text
     assert 'class="govuk-exit-this-page"' in refused.content.decode()
     assert Report.objects.count() == 2
-    assert AuditEvent.objects.filter(action="report.refused", detail={"reason": "rate_limit"}).count() == 1
+    assert (
+        AuditEvent.objects.filter(action="report.refused", detail={"reason": "rate_limit"}).count()
+        == 1
+    )
 
 
 def test_the_limit_is_per_client_address(db, settings):
@@ -58,21 +61,30 @@ def test_a_refused_draft_keeps_its_answers_for_later(db, settings):
 def test_behind_a_trusted_proxy_the_forwarded_address_is_counted(db, settings):
     settings.HAVEN_TRUSTED_PROXY_COUNT = 1
     settings.HAVEN_SUBMISSIONS_PER_WINDOW = 1
-    for forwarded, expected in [("198.51.100.1", 302), ("198.51.100.2", 302), ("198.51.100.1", 429)]:
+    for forwarded, expected in [
+        ("198.51.100.1", 302),
+        ("198.51.100.2", 302),
+        ("198.51.100.1", 429),
+    ]:
         journey = Journey(Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded))
         journey.fill("parent")
         assert journey.send().status_code == expected
 
 
 def test_a_filled_honeypot_sends_nothing_and_says_so_with_help(journey):
-    journey.fill("parent", {"what-happened": {"what_happened": "text", "website": "http://spam.example"}})
+    journey.fill(
+        "parent", {"what-happened": {"what_happened": "text", "website": "http://spam.example"}}
+    )
     response = journey.send()
     assert response.status_code == 400
     text = text_of(response)
     assert "we could not send your report" in text.lower()
     assert "call 999 now" in text
     assert Report.objects.count() == 0
-    assert AuditEvent.objects.filter(action="report.refused", detail={"reason": "honeypot"}).count() == 1
+    assert (
+        AuditEvent.objects.filter(action="report.refused", detail={"reason": "honeypot"}).count()
+        == 1
+    )
 
 
 def test_the_honeypot_is_hidden_from_people(journey):

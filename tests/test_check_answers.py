@@ -36,7 +36,16 @@ def test_check_answers_shows_every_answer_with_a_change_link(journey, audience):
     assert "pat@example.org" in text
     assert "It is still happening" in text
     assert "13 to 15" in text
-    for slug in ("danger", "concern", "what-happened", "when", "where", "child", "person", "contact"):
+    for slug in (
+        "danger",
+        "concern",
+        "what-happened",
+        "when",
+        "where",
+        "child",
+        "person",
+        "contact",
+    ):
         assert f'href="{step_url(slug, change=True)}"' in html
     assert ("your-organisation" in html) == (audience == "professional")
     assert "What happens to this information" in text
@@ -45,7 +54,9 @@ def test_check_answers_shows_every_answer_with_a_change_link(journey, audience):
 
 def test_a_change_link_returns_to_check_answers(journey):
     journey.fill("parent")
-    response = journey.answer("what-happened", {"what_happened": "Changed narrative 771"}, change=True)
+    response = journey.answer(
+        "what-happened", {"what_happened": "Changed narrative 771"}, change=True
+    )
     assert response.url == reverse("reporting:check_answers")
     assert "Changed narrative 771" in text_of(journey.client.get(response.url))
 
@@ -69,11 +80,15 @@ def test_changing_where_returns_to_check_answers(journey):
     journey.fill("parent")
     url = step_url("where", change=True)
     assert journey.client.post(url, {"platform": "Another", "action": "add"}).url == url
-    assert journey.client.post(url, {"action": "continue"}).url == reverse("reporting:check_answers")
+    assert journey.client.post(url, {"action": "continue"}).url == reverse(
+        "reporting:check_answers"
+    )
 
 
 def test_markup_in_answers_is_shown_as_text(journey):
-    journey.fill("parent", {"what-happened": {"what_happened": '<script>alert("x")</script><b>bold</b>'}})
+    journey.fill(
+        "parent", {"what-happened": {"what_happened": '<script>alert("x")</script><b>bold</b>'}}
+    )
     html = journey.client.get(reverse("reporting:check_answers")).content.decode()
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;b&gt;bold&lt;/b&gt;" in html
     assert "<b>bold</b>" not in html

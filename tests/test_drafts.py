@@ -68,7 +68,9 @@ def test_sending_a_timed_out_draft_sends_nothing(journey):
 def test_a_tampered_cookie_is_treated_as_timed_out(journey):
     journey.choose("parent")
     draft_id = Draft.objects.get().pk
-    journey.client.cookies["haven_draft"] = f"{draft_id}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+    journey.client.cookies["haven_draft"] = (
+        f"{draft_id}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+    )
     assert journey.client.get(step_url("danger")).url == reverse("reporting:timed_out")
 
 

@@ -26,7 +26,16 @@ def order_for(journey, audience):
 @pytest.mark.parametrize("audience", ["child", "parent", "member_of_public"])
 def test_non_professionals_answer_nine_questions_in_order(journey, audience):
     slugs, end = order_for(journey, audience)
-    assert slugs == ["danger", "concern", "what-happened", "when", "where", "child", "person", "contact"]
+    assert slugs == [
+        "danger",
+        "concern",
+        "what-happened",
+        "when",
+        "where",
+        "child",
+        "person",
+        "contact",
+    ]
     assert end == reverse("reporting:check_answers")
 
 
@@ -72,7 +81,9 @@ def test_a_child_is_asked_about_themself(journey):
     assert "About you" in about
     assert "How old are you?" in about
     assert "How do you know the child?" not in about
-    assert "Someone asked me for sexual pictures or videos" in text_of(journey.client.get(step_url("concern")))
+    assert "Someone asked me for sexual pictures or videos" in text_of(
+        journey.client.get(step_url("concern"))
+    )
     assert "it is not your fault" in text_of(journey.client.get(step_url("what-happened")))
 
 
@@ -83,7 +94,9 @@ def test_a_parent_is_asked_about_the_child(journey):
     assert "About the child" in about
     assert "How old is the child?" in about
     assert "How do you know the child?" in about
-    assert "Someone asked the child for sexual pictures or videos" in text_of(journey.client.get(step_url("concern")))
+    assert "Someone asked the child for sexual pictures or videos" in text_of(
+        journey.client.get(step_url("concern"))
+    )
 
 
 def test_danger_now_shows_the_emergency_advice_first_then_lets_you_continue(journey):
@@ -111,7 +124,9 @@ def test_not_in_danger_goes_straight_on(journey):
         (["hacked_account", "bullying"], "Fake or hacked accounts"),
     ],
 )
-def test_only_out_of_scope_concerns_show_where_to_get_help_and_still_allow_continuing(journey, concerns, expected_heading):
+def test_only_out_of_scope_concerns_show_where_to_get_help_and_still_allow_continuing(
+    journey, concerns, expected_heading
+):
     journey.choose("parent")
     response = journey.answer("concern", {"concerns": concerns})
     assert response.url == step_url("other-help")
@@ -147,7 +162,11 @@ def test_a_professional_who_already_told_statutory_services_need_not_report_but_
     journey.choose("professional")
     response = journey.answer(
         "already-told",
-        {"told_statutory": "yes", "statutory_agency": "Example council", "statutory_reference": "REF-1"},
+        {
+            "told_statutory": "yes",
+            "statutory_agency": "Example council",
+            "statutory_reference": "REF-1",
+        },
     )
     assert response.url == step_url("already-reported")
     page = journey.client.get(response.url)
@@ -171,7 +190,9 @@ def test_answers_are_kept_when_going_back_to_a_question(journey):
 
 def test_back_links_follow_the_journey(journey):
     journey.choose("parent")
-    assert journey.client.get(step_url("danger")).context["back_url"] == reverse("reporting:what_happens")
+    assert journey.client.get(step_url("danger")).context["back_url"] == reverse(
+        "reporting:what_happens"
+    )
     assert journey.client.get(step_url("concern")).context["back_url"] == step_url("danger")
     assert journey.client.get(step_url("contact")).context["back_url"] == step_url("person")
 
@@ -179,8 +200,14 @@ def test_back_links_follow_the_journey(journey):
 def test_where_adds_several_platforms_and_removes_one(journey):
     journey.choose("parent")
     url = step_url("where")
-    assert journey.client.post(url, {"platform": "AppOne", "usernames": "one", "action": "add"}).url == url
-    assert journey.client.post(url, {"platform": "AppTwo", "usernames": "two", "action": "add"}).url == url
+    assert (
+        journey.client.post(url, {"platform": "AppOne", "usernames": "one", "action": "add"}).url
+        == url
+    )
+    assert (
+        journey.client.post(url, {"platform": "AppTwo", "usernames": "two", "action": "add"}).url
+        == url
+    )
     text = text_of(journey.client.get(url))
     assert "You have added 2 places" in text
     assert "AppOne" in text and "AppTwo" in text

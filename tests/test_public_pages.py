@@ -9,7 +9,9 @@ PUBLIC_PAGES = ["reporting:start", "reporting:who", "reporting:not_ready"]
 
 
 @pytest.mark.parametrize("name", PUBLIC_PAGES)
-def test_every_public_page_has_the_exit_button_danger_advice_and_helpline(client, db, name, settings):
+def test_every_public_page_has_the_exit_button_danger_advice_and_helpline(
+    client, db, name, settings
+):
     settings.HAVEN_EXIT_URL = "https://neutral.example/"
     response = client.get(reverse(name))
     html = response.content.decode()
@@ -90,8 +92,19 @@ def test_what_happens_without_a_choice_asks_who_you_are_first(client, db):
     ("audience", "expected"),
     [
         ("child", ["it is not your fault", "you will not be in trouble", "make a plan together"]),
-        ("parent", ["never the child's fault", "as quickly as we can", "make a plan together", "other professionals"]),
-        ("member_of_public", ["even if you do not know the child", "as quickly as we can", "other professionals"]),
+        (
+            "parent",
+            [
+                "never the child's fault",
+                "as quickly as we can",
+                "make a plan together",
+                "other professionals",
+            ],
+        ),
+        (
+            "member_of_public",
+            ["even if you do not know the child", "as quickly as we can", "other professionals"],
+        ),
         (
             "professional",
             [

@@ -68,8 +68,12 @@ def test_the_same_draft_submitted_by_two_requests_creates_one_report(journey):
     answers = {"what-happened": {"what_happened": "x"}}
     from django.utils import timezone
 
-    first = services.submit_report(audience="parent", answers=answers, submission_key=draft_key, received_at=timezone.now())
-    second = services.submit_report(audience="parent", answers=answers, submission_key=draft_key, received_at=timezone.now())
+    first = services.submit_report(
+        audience="parent", answers=answers, submission_key=draft_key, received_at=timezone.now()
+    )
+    second = services.submit_report(
+        audience="parent", answers=answers, submission_key=draft_key, received_at=timezone.now()
+    )
     assert first.report.pk == second.report.pk
     assert first.followup_code and second.followup_code is None
     assert Report.objects.filter(submission_key=draft_key).count() == 1
@@ -81,7 +85,11 @@ def test_the_report_stores_triage_inputs_in_plaintext_and_everything_else_sealed
         {
             "danger": {"danger_now": "yes"},
             "concern": {"concerns": ["wants_to_meet", "asked_for_images"]},
-            "child": {"child_age_band": "under_13", "several_children": "yes", "relationship": "my_child"},
+            "child": {
+                "child_age_band": "under_13",
+                "several_children": "yes",
+                "relationship": "my_child",
+            },
             "person": {"person_adult": "yes", "works_with_children": "yes"},
         },
     )
@@ -94,10 +102,15 @@ def test_the_report_stores_triage_inputs_in_plaintext_and_everything_else_sealed
     assert report.person_adult == "yes"
     assert report.works_with_children == "yes"
     assert report.contactable is True
-    contents = open_sealed(record_id=str(report.id), key_id=report.sealed_key_id, ciphertext=bytes(report.sealed))
+    contents = open_sealed(
+        record_id=str(report.id), key_id=report.sealed_key_id, ciphertext=bytes(report.sealed)
+    )
     assert contents["audience"] == "parent"
     assert contents["answers"]["contact"]["email"] == "pat@example.org"
-    assert contents["answers"]["what-happened"]["what_happened"] == "Someone in a game asked for photos and wants to meet."
+    assert (
+        contents["answers"]["what-happened"]["what_happened"]
+        == "Someone in a game asked for photos and wants to meet."
+    )
 
 
 def test_an_exact_age_fills_in_the_age_band(journey):
@@ -107,16 +120,24 @@ def test_an_exact_age_fills_in_the_age_band(journey):
 
 def test_answers_for_another_audience_are_not_sent(journey):
     journey.choose("professional")
-    journey.answer("your-organisation", {"organisation": "Org-only-for-professionals", "role": "Lead"})
+    journey.answer(
+        "your-organisation", {"organisation": "Org-only-for-professionals", "role": "Lead"}
+    )
     report = journey.submit("parent")
-    contents = open_sealed(record_id=str(report.id), key_id=report.sealed_key_id, ciphertext=bytes(report.sealed))
+    contents = open_sealed(
+        record_id=str(report.id), key_id=report.sealed_key_id, ciphertext=bytes(report.sealed)
+    )
     assert "your-organisation" not in contents["answers"]
 
 
 def test_a_report_without_contact_details_is_accepted_and_not_contactable(journey):
-    report = journey.submit("member_of_public", {"contact": {"contact_choice": "no", "phone": "07700 900982"}})
+    report = journey.submit(
+        "member_of_public", {"contact": {"contact_choice": "no", "phone": "07700 900982"}}
+    )
     assert report.contactable is False
-    contents = open_sealed(record_id=str(report.id), key_id=report.sealed_key_id, ciphertext=bytes(report.sealed))
+    contents = open_sealed(
+        record_id=str(report.id), key_id=report.sealed_key_id, ciphertext=bytes(report.sealed)
+    )
     assert contents["answers"]["contact"]["phone"] == ""
 
 

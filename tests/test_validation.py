@@ -66,7 +66,10 @@ def test_every_free_text_field_has_a_length_limit(parent, slug, field, limit):
     ],
 )
 def test_an_impossible_date_is_explained(parent, day, month, year, message):
-    response = parent.answer("when", {"when": "date", "when_date-day": day, "when_date-month": month, "when_date-year": year})
+    response = parent.answer(
+        "when",
+        {"when": "date", "when_date-day": day, "when_date-month": month, "when_date-year": year},
+    )
     assert response.status_code == 200
     assert message in text_of(response)
     assert error_summary_links(response) == ["#id_when_date-day"]
@@ -75,7 +78,13 @@ def test_an_impossible_date_is_explained(parent, day, month, year, message):
 def test_a_future_date_is_refused(parent):
     tomorrow = datetime.date.today() + datetime.timedelta(days=2)
     response = parent.answer(
-        "when", {"when": "date", "when_date-day": tomorrow.day, "when_date-month": tomorrow.month, "when_date-year": tomorrow.year}
+        "when",
+        {
+            "when": "date",
+            "when_date-day": tomorrow.day,
+            "when_date-month": tomorrow.month,
+            "when_date-year": tomorrow.year,
+        },
     )
     assert "The date must be today or in the past" in text_of(response)
 
@@ -86,13 +95,27 @@ def test_on_a_date_needs_the_date(parent):
 
 
 def test_a_real_date_is_kept_and_shown(parent):
-    assert parent.answer("when", {"when": "date", "when_date-day": "3", "when_date-month": "2", "when_date-year": "2026"}).status_code == 302
+    assert (
+        parent.answer(
+            "when",
+            {
+                "when": "date",
+                "when_date-day": "3",
+                "when_date-month": "2",
+                "when_date-year": "2026",
+            },
+        ).status_code
+        == 302
+    )
     page = parent.client.get(step_url("when"))
     assert 'value="3"' in page.content.decode() and 'value="2026"' in page.content.decode()
 
 
 def test_a_date_is_dropped_when_another_answer_is_chosen(parent):
-    parent.answer("when", {"when": "unknown", "when_date-day": "3", "when_date-month": "2", "when_date-year": "2026"})
+    parent.answer(
+        "when",
+        {"when": "unknown", "when_date-day": "3", "when_date-month": "2", "when_date-year": "2026"},
+    )
     assert 'value="2026"' not in parent.client.get(step_url("when")).content.decode()
 
 
@@ -100,8 +123,14 @@ def test_a_date_is_dropped_when_another_answer_is_chosen(parent):
     ("data", "message"),
     [
         ({"contact_choice": "yes"}, "Enter a phone number or an email address"),
-        ({"contact_choice": "yes", "email": "not-an-email"}, "Enter an email address in the right format"),
-        ({"contact_choice": "yes", "phone": "call me maybe"}, "Enter a phone number, like 07700 900 982"),
+        (
+            {"contact_choice": "yes", "email": "not-an-email"},
+            "Enter an email address in the right format",
+        ),
+        (
+            {"contact_choice": "yes", "phone": "call me maybe"},
+            "Enter a phone number, like 07700 900 982",
+        ),
         ({"contact_choice": "yes", "phone": "12"}, "Enter a phone number, like 07700 900 982"),
     ],
 )
@@ -137,7 +166,12 @@ def test_null_bytes_and_odd_unicode_do_not_break_anything(parent):
     response = parent.answer("what-happened", {"what_happened": "text\x00with null"})
     assert response.status_code == 200
     assert "Null characters are not allowed" in text_of(response)
-    assert parent.answer("what-happened", {"what_happened": "emoji 😀 and RTL \u202e text"}).status_code == 302
+    assert (
+        parent.answer(
+            "what-happened", {"what_happened": "emoji 😀 and RTL \u202e text"}
+        ).status_code
+        == 302
+    )
     assert "emoji 😀" in parent.client.get(reverse("reporting:check_answers")).content.decode()
 
 
@@ -162,5 +196,7 @@ def test_the_server_error_page_still_offers_help(rf, db):
     assert response.status_code == 500
     text = text_of(response)
     assert "Sorry, there is a problem with the service" in text
-    assert "If you were sending a report and did not see a reference number, it was not sent." in text
+    assert (
+        "If you were sending a report and did not see a reference number, it was not sent." in text
+    )
     assert "call 999 now" in text

@@ -15,7 +15,6 @@ from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader
 
 from haven.core import govuk
 
-
 GOVUK_COMPONENTS = [
     "back-link",
     "button",
@@ -78,7 +77,7 @@ def environment(**options: Any) -> Environment:
     )
     options.setdefault("extensions", []).append("jinja2.ext.i18n")
     options["autoescape"] = True
-    env = Environment(**options)
+    env = Environment(**options)  # noqa: S701 (autoescape is set just above)
     env.install_gettext_callables(  # type: ignore[attr-defined]
         translation.gettext, translation.ngettext, newstyle=True
     )

@@ -43,13 +43,19 @@ STEPS: list[Step] = [
         "safeguarding-policy",
         q.SafeguardingPolicyQuestion,
         applies=_professional,
-        then=lambda a: "policy-first" if _answer(a, "safeguarding-policy", "policy_followed") == "not_yet" else None,
+        then=lambda a: (
+            "policy-first"
+            if _answer(a, "safeguarding-policy", "policy_followed") == "not_yet"
+            else None
+        ),
     ),
     Step(
         "already-told",
         q.StatutoryServicesQuestion,
         applies=_professional,
-        then=lambda a: "already-reported" if _answer(a, "already-told", "told_statutory") == "yes" else None,
+        then=lambda a: (
+            "already-reported" if _answer(a, "already-told", "told_statutory") == "yes" else None
+        ),
     ),
     Step(
         "danger",
@@ -59,7 +65,9 @@ STEPS: list[Step] = [
     Step(
         "concern",
         q.ConcernQuestion,
-        then=lambda a: "other-help" if q.only_out_of_scope(_answer(a, "concern", "concerns") or []) else None,
+        then=lambda a: (
+            "other-help" if q.only_out_of_scope(_answer(a, "concern", "concerns") or []) else None
+        ),
     ),
     Step("what-happened", q.WhatHappenedQuestion),
     Step("when", q.WhenQuestion),

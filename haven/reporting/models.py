@@ -50,8 +50,12 @@ class Report(models.Model):
     # Triage inputs (scored by the next issue's triage rules).
     concerns = models.JSONField(default=list)
     danger_now = models.CharField(max_length=8, choices=Answer.choices, default=Answer.UNKNOWN)
-    child_age_band = models.CharField(max_length=8, choices=AgeBand.choices, default=AgeBand.UNKNOWN)
-    several_children = models.CharField(max_length=8, choices=Answer.choices, default=Answer.UNKNOWN)
+    child_age_band = models.CharField(
+        max_length=8, choices=AgeBand.choices, default=AgeBand.UNKNOWN
+    )
+    several_children = models.CharField(
+        max_length=8, choices=Answer.choices, default=Answer.UNKNOWN
+    )
     person_adult = models.CharField(max_length=8, choices=Answer.choices, default=Answer.UNKNOWN)
     works_with_children = models.CharField(
         max_length=8, choices=Answer.choices, default=Answer.UNKNOWN
@@ -95,6 +99,9 @@ class Draft(models.Model):
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField(db_index=True)
 
+    def __str__(self) -> str:
+        return f"draft {self.pk[:6]}…"
+
 
 class SubmissionCounter(models.Model):
     """Reports sent from one client address in one time window.
@@ -109,5 +116,10 @@ class SubmissionCounter(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["bucket", "window_start"], name="one_counter_per_window")
+            models.UniqueConstraint(
+                fields=["bucket", "window_start"], name="one_counter_per_window"
+            )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.count} since {self.window_start:%H:%M}"

@@ -7,8 +7,9 @@ a person can send a report knowing nothing else. Every free-text field has a len
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
 from django.conf import settings
@@ -19,7 +20,12 @@ from django.utils.translation import gettext_lazy as _
 from haven.core.govuk import DatePartsField
 from haven.reporting.models import AgeBand, Audience
 
-Text = str | Promise
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
+
+    Text = str | _StrPromise
+else:
+    Text = str | Promise
 
 
 @dataclass(frozen=True)
@@ -77,12 +83,14 @@ class Question(forms.Form):
         return out
 
 
-def radio(choices: list[tuple[str, Text]], **kwargs: Any) -> forms.ChoiceField:
+def radio(choices: Sequence[tuple[str, Text]], **kwargs: Any) -> forms.ChoiceField:
     kwargs.setdefault("required", False)
     return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **kwargs)
 
 
-def text(max_length: int, *, autocomplete: str = "off", width: str = "", **kwargs: Any) -> forms.CharField:
+def text(
+    max_length: int, *, autocomplete: str = "off", width: str = "", **kwargs: Any
+) -> forms.CharField:
     attrs = {"autocomplete": autocomplete}
     if width:
         attrs["class"] = width
@@ -113,7 +121,9 @@ class AudienceForm(forms.Form):
     audience.item_hints = {  # type: ignore[attr-defined]
         Audience.CHILD.value: _("You are under 18 and something has happened to you or a friend"),
         Audience.PUBLIC.value: _("You are worried about a child, even one you do not know"),
-        Audience.PROFESSIONAL.value: _("For example, a teacher, social worker, nurse or youth worker"),
+        Audience.PROFESSIONAL.value: _(
+            "For example, a teacher, social worker, nurse or youth worker"
+        ),
     }
 
 
@@ -160,10 +170,16 @@ class DangerQuestion(Question):
     )
     wording = {
         "danger_now": {
-            "label": Words(_("Is a child in danger right now?"), child=_("Are you in danger right now?")),
+            "label": Words(
+                _("Is a child in danger right now?"), child=_("Are you in danger right now?")
+            ),
             "hint": Words(
-                _("For example, someone is on their way to meet the child, or the child is with that person now."),
-                child=_("For example, someone is on their way to meet you, or you are with them now."),
+                _(
+                    "For example, someone is on their way to meet the child, or the child is with that person now."
+                ),
+                child=_(
+                    "For example, someone is on their way to meet you, or you are with them now."
+                ),
             ),
         }
     }
@@ -269,7 +285,11 @@ class WhatHappenedQuestion(Question):
 
 class WhenQuestion(Question):
     when = radio(
-        [("date", _("On a date")), ("ongoing", _("It is still happening")), ("unknown", _("I don't know"))],
+        [
+            ("date", _("On a date")),
+            ("ongoing", _("It is still happening")),
+            ("unknown", _("I don't know")),
+        ],
     )
     when.divider_before = "unknown"  # type: ignore[attr-defined]
     when_date = DatePartsField(
@@ -328,7 +348,9 @@ MAX_PLATFORMS = 10
 
 class ChildQuestion(Question):
     heading = Words(_("About the child"), child=_("About you"))
-    child_name = text(100, label=_("Their first name or initials (optional)"), width="govuk-input--width-20")
+    child_name = text(
+        100, label=_("Their first name or initials (optional)"), width="govuk-input--width-20"
+    )
     child_age_band = radio(
         [
             (AgeBand.UNDER_13.value, _("Under 13")),
@@ -348,7 +370,9 @@ class ChildQuestion(Question):
         error_messages={
             "invalid": _("Age must be a number, like 14"),
             "min_value": _("Age must be 0 or more"),
-            "max_value": _("Age must be 25 or less. If the person is now an adult, choose 18 or over"),
+            "max_value": _(
+                "Age must be 25 or less. If the person is now an adult, choose 18 or over"
+            ),
         },
     )
     child_area = text(100, label=_("Town or area where they live (optional)"), autocomplete="off")
@@ -421,7 +445,11 @@ class PersonQuestion(Question):
         help_text=_("Put each one on a new line."),
     )
     person_adult = radio(
-        [("yes", _("Yes")), ("no", _("No, they seem to be under 18")), ("unknown", _("I don't know"))],
+        [
+            ("yes", _("Yes")),
+            ("no", _("No, they seem to be under 18")),
+            ("unknown", _("I don't know")),
+        ],
         label=_("Do they seem to be an adult?"),
     )
     works_with_children = radio(
@@ -443,7 +471,10 @@ PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{7,24}$")
 class ContactQuestion(Question):
     heading = Words(_("How can we contact you?"))
     contact_choice = radio(
-        [("yes", _("I can give contact details")), ("no", _("I would rather not give contact details"))],
+        [
+            ("yes", _("I can give contact details")),
+            ("no", _("I would rather not give contact details")),
+        ],
         label=_("Can an advisor contact you?"),
         error_messages={"required": _("Select whether we can contact you")},
     )
@@ -451,16 +482,16 @@ class ContactQuestion(Question):
         "no": _("You will get a follow-up code instead, so you can check back with us."),
     }
     name = text(100, label=_("Your name (optional)"), autocomplete="name")
-    phone = text(
-        30, label=_("Phone number"), autocomplete="tel", width="govuk-input--width-20"
-    )
+    phone = text(30, label=_("Phone number"), autocomplete="tel", width="govuk-input--width-20")
     phone.widget.input_type = "tel"
     email = forms.EmailField(
         required=False,
         max_length=254,
         label=_("Email address"),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-        error_messages={"invalid": _("Enter an email address in the right format, like name@example.com")},
+        error_messages={
+            "invalid": _("Enter an email address in the right format, like name@example.com")
+        },
     )
     safe_times = text(200, label=_("When is it safe to contact you? (optional)"))
     leave_message = radio(YES_NO_UNKNOWN[:2], label=_("Can we leave a message?"))
@@ -474,8 +505,12 @@ class ContactQuestion(Question):
         },
         "contact_choice": {
             "hint": Words(
-                _("An advisor may want to talk to you about what happened and make a plan with you."),
-                child=_("An advisor may want to talk to you about what happened and how to keep you safe."),
+                _(
+                    "An advisor may want to talk to you about what happened and make a plan with you."
+                ),
+                child=_(
+                    "An advisor may want to talk to you about what happened and how to keep you safe."
+                ),
             ),
         },
     }
@@ -503,7 +538,12 @@ class ContactQuestion(Question):
         if not self.anonymous_allowed or (not choice and details_given):
             choice = data["contact_choice"] = "yes"
         if choice == "yes":
-            if not data.get("phone") and not data.get("email") and not self.errors.get("phone") and not self.errors.get("email"):
+            if (
+                not data.get("phone")
+                and not data.get("email")
+                and not self.errors.get("phone")
+                and not self.errors.get("email")
+            ):
                 self.add_error("phone", _("Enter a phone number or an email address"))
         else:
             for name in ("name", "phone", "email", "safe_times", "leave_message"):

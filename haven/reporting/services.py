@@ -94,7 +94,11 @@ def submit_report(
     """
     if not journey.ready_to_check(answers):
         raise SubmissionRefused("incomplete")
-    kept = {step.slug: answers[step.slug] for step in journey.steps_for(audience, answers) if step.slug in answers}
+    kept = {
+        step.slug: answers[step.slug]
+        for step in journey.steps_for(audience, answers)
+        if step.slug in answers
+    }
     report_id = uuid.uuid4()
     code = new_followup_code()
     sealed = seal(record_id=str(report_id), contents={"audience": audience, "answers": kept})
@@ -150,7 +154,9 @@ def _count_submission(bucket: str, now: datetime) -> None:
 
 
 def over_rate_limit(bucket: str, now: datetime) -> bool:
-    counter = SubmissionCounter.objects.filter(bucket=bucket, window_start=_window_start(now)).first()
+    counter = SubmissionCounter.objects.filter(
+        bucket=bucket, window_start=_window_start(now)
+    ).first()
     return counter is not None and counter.count >= settings.HAVEN_SUBMISSIONS_PER_WINDOW
 
 

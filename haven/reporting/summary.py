@@ -68,7 +68,9 @@ def sections(audience: str, answers: journey.Answers) -> list[Section]:
                 continue
             text = _display(form_field, given.get(name))
             if text or index == 0:
-                section.rows.append(Row(key=_key(form_field.label), value=text or _("Not answered")))
+                section.rows.append(
+                    Row(key=_key(form_field.label), value=text or _("Not answered"))
+                )
         out.append(section)
     return out
 

@@ -135,7 +135,9 @@ def what_happens(request: HttpRequest, draft: DraftState) -> HttpResponse:
         request,
         "reporting/what_happens.html",
         {
-            "continue_url": resume_url(draft) if started else step_url(journey.first_step(draft.audience)),
+            "continue_url": resume_url(draft)
+            if started
+            else step_url(journey.first_step(draft.audience)),
             "started": started,
             "back_url": reverse("reporting:who"),
         },
@@ -243,7 +245,9 @@ def where(request: HttpRequest, draft: DraftState, *, change: bool) -> HttpRespo
                         % {"max": MAX_PLATFORMS},
                     )
                 else:
-                    platforms.append({"platform": entry["platform"], "usernames": entry["usernames"]})
+                    platforms.append(
+                        {"platform": entry["platform"], "usernames": entry["usernames"]}
+                    )
             if not form.errors:
                 drafts.save(draft)
                 if action == "add":
@@ -360,6 +364,8 @@ def finish(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def timed_out(request: HttpRequest) -> HttpResponse:
-    response = page(request, "reporting/timed_out.html", {"minutes": settings.HAVEN_DRAFT_IDLE_SECONDS // 60})
+    response = page(
+        request, "reporting/timed_out.html", {"minutes": settings.HAVEN_DRAFT_IDLE_SECONDS // 60}
+    )
     drafts.discard(request, response)
     return response
