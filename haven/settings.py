@@ -20,7 +20,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def envstr(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+    """NAME's value; an empty value counts as unset, so ``HAVEN_X=`` never blanks a default."""
+    return os.environ.get(name) or default
 
 
 def envbool(name: str, default: bool = False) -> bool:

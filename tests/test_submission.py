@@ -179,3 +179,55 @@ def test_a_new_report_after_sending_starts_afresh(journey):
     second = journey.submit("child")
     assert first.pk != second.pk
     assert Report.objects.count() == 2
+
+
+def load_twice(journey):
+    """The draft as two requests carrying the same cookie would each load it."""
+    from django.test import RequestFactory
+
+    from haven.reporting import drafts
+
+    request = RequestFactory().get("/")
+    request.COOKIES["haven_draft"] = journey.client.cookies["haven_draft"].value
+    return drafts.load(request), drafts.load(request)
+
+
+def test_two_requests_for_one_draft_carry_the_same_submission_key(journey):
+    journey.fill("parent")
+    first, second = load_twice(journey)
+    assert first.submission_key == second.submission_key
+
+
+def test_a_double_click_creates_one_report_and_keeps_the_code_in_either_order(journey):
+    from django.utils import timezone
+
+    from haven.reporting import drafts, services
+
+    journey.fill("parent")
+    for order in ("first-records-first", "repeat-records-first"):
+        first, second = load_twice(journey)
+        a = services.submit_report(
+            audience="parent",
+            answers=first.answers,
+            submission_key=first.submission_key,
+            received_at=timezone.now(),
+        )
+        b = services.submit_report(
+            audience="parent",
+            answers=second.answers,
+            submission_key=second.submission_key,
+            received_at=timezone.now(),
+        )
+        assert a.report.pk == b.report.pk and b.followup_code is None
+        if order == "first-records-first":
+            drafts.record_sent(first, reference=a.report.reference, code=a.followup_code)
+            drafts.record_sent(second, reference=b.report.reference, code=None)
+        else:
+            drafts.record_sent(second, reference=b.report.reference, code=None)
+            drafts.record_sent(first, reference=a.report.reference, code=a.followup_code)
+        page = journey.client.get(reverse("reporting:sent"))
+        assert page.context["code"] == a.followup_code, order
+        assert Report.objects.count() == 1
+        journey.client.post(reverse("reporting:finish"))
+        journey.fill("parent")
+        Report.objects.all().delete()

@@ -48,7 +48,7 @@ class DraftState:
 
     @property
     def submission_key(self) -> str:
-        key: str = self.data.setdefault("submission_key", secrets.token_urlsafe(32))
+        key: str = self.data["submission_key"]
         return key
 
 
@@ -116,6 +116,8 @@ def start() -> DraftState:
         id=secrets.token_hex(16),
         key=secrets.token_bytes(SecretBox.KEY_SIZE),
         created_at=timezone.now(),
+        # Minted and saved with the draft, so every request that sends it carries the same key.
+        data={"submission_key": secrets.token_urlsafe(32)},
         is_new=True,
     )
 
@@ -134,6 +136,30 @@ def save(state: DraftState, response: HttpResponse | None = None) -> None:
             )
     if state.is_new and response is not None:
         set_cookie(response, state)
+
+
+def record_sent(state: DraftState, *, reference: str, code: str | None) -> None:
+    """Replace the answers with the receipt, unless another request has recorded it already.
+
+    Two requests sending one draft (a double click) both end here, in either order: only the
+    first stored the report and holds the follow-up code (the repeat has ``code=None``). Under the
+    row lock, a receipt already recorded is kept, except that the code may still be added to a
+    receipt recorded without it, as long as that receipt has not been shown.
+    """
+    with transaction.atomic():
+        row = Draft.objects.select_for_update().filter(pk=state.id).first()
+        if row is not None:
+            current = json.loads(SecretBox(state.key).decrypt(bytes(row.ciphertext)))
+            receipt = current.get("sent")
+            if receipt and (code is None or receipt.get("code") or receipt.get("shown")):
+                state.data = current
+                return
+        state.data = {
+            "audience": state.audience,
+            "submission_key": state.data["submission_key"],
+            "sent": {"reference": reference, "code": code},
+        }
+        save(state)
 
 
 def set_cookie(response: HttpResponse, state: DraftState) -> None:

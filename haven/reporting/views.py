@@ -324,15 +324,8 @@ def send(request: HttpRequest, draft: DraftState) -> HttpResponse:
     except KeyUnavailable:
         log.error("report not sent: no current sealing public key is configured")
         return page(request, "reporting/not_sent.html", draft=draft, status=503)
-    if receipt.followup_code is None:
-        # Another request sent this draft first; it has stored the receipt in the draft.
-        return redirect("reporting:sent")
-    draft.data = {
-        "audience": draft.audience,
-        "submission_key": draft.submission_key,
-        "sent": {"reference": receipt.report.reference, "code": receipt.followup_code},
-    }
-    drafts.save(draft)
+    # A repeat (followup_code None) records the reference only if the first request has not.
+    drafts.record_sent(draft, reference=receipt.report.reference, code=receipt.followup_code)
     return redirect("reporting:sent")
 
 
@@ -343,9 +336,10 @@ def sent(request: HttpRequest, draft: DraftState) -> HttpResponse:
     if not receipt:
         return redirect(resume_url(draft))
     code = receipt.get("code")
-    if code:
+    if not receipt.get("shown"):
         # Shown once: the code leaves the draft as this page is rendered.
         receipt["code"] = None
+        receipt["shown"] = True
         drafts.save(draft)
     return page(
         request,
