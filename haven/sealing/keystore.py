@@ -10,6 +10,7 @@ without them (see docs/KEYS.md). Old private keys stay so reports sealed before 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import os
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from typing import Protocol
 
 from django.conf import settings
 from nacl.public import PrivateKey, PublicKey
+
+KEY_SIZE = 32  # X25519, both halves
 
 
 class KeyUnavailable(Exception):
@@ -48,10 +51,15 @@ class FileKeyStore:
     def current(self) -> KeyPair:
         try:
             key_id = (self.directory / "current").read_text().strip()
+        except FileNotFoundError as exc:
+            raise KeyUnavailable("no current key pair; run manage.py create_keys") from exc
+        if not key_id.isalnum():
+            raise KeyUnavailable("the current file does not name a key")
+        try:
             raw = (self.directory / f"{key_id}.public").read_text().strip()
         except FileNotFoundError as exc:
-            raise KeyUnavailable("no current public key; run manage.py create_keys") from exc
-        public = PublicKey(base64.b64decode(raw))
+            raise KeyUnavailable(f"the current public key {key_id}.public is missing") from exc
+        public = PublicKey(_decode(raw, f"{key_id}.public"))
         if key_id_for(public) != key_id:
             raise KeyUnavailable(f"public key file {key_id}.public does not match its name")
         return KeyPair(key_id=key_id, public=public)
@@ -63,7 +71,7 @@ class FileKeyStore:
             raw = (self.directory / f"{key_id}.private").read_text().strip()
         except FileNotFoundError as exc:
             raise KeyUnavailable(f"the private key {key_id} is not on this server") from exc
-        private = PrivateKey(base64.b64decode(raw))
+        private = PrivateKey(_decode(raw, f"{key_id}.private"))
         if key_id_for(private.public_key) != key_id:
             raise KeyUnavailable(f"private key file {key_id}.private does not match its name")
         return private
@@ -81,12 +89,28 @@ class FileKeyStore:
             os.replace(tmp, self.directory / "current")
         return KeyPair(key_id=key_id, public=private.public_key)
 
+    def has_current_file(self) -> bool:
+        """Whether a current key is named, readable or not."""
+        return (self.directory / "current").exists()
+
     def has_current(self) -> bool:
         try:
             self.current()
         except KeyUnavailable:
             return False
         return True
+
+
+def _decode(raw: str, name: str) -> bytes:
+    # A damaged file must be "unavailable", not an unhandled error: the staff view turns
+    # KeyUnavailable into a clear page and an audit event, anything else into a 500.
+    try:
+        key = base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise KeyUnavailable(f"key file {name} is not a key") from exc
+    if len(key) != KEY_SIZE:
+        raise KeyUnavailable(f"key file {name} is not a key")
+    return key
 
 
 def _write_new(path: Path, raw: bytes, mode: int) -> None:

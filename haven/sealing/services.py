@@ -19,6 +19,7 @@ from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey, SealedBox
 from nacl.secret import SecretBox
 
+from haven.core import crockford
 from haven.sealing.keystore import KeyStore, KeyUnavailable, keystore
 
 FORMAT = 1
@@ -97,6 +98,10 @@ def reporter_keys(*, followup_code: str, record_id: str) -> ReporterKeys:
 def unwrap_reporter_key(
     *, followup_code: str, record_id: str, salt: bytes, wrapped: bytes
 ) -> PrivateKey:
+    """The reporter's private key, unwrapped with their follow-up code in any usual spelling.
+
+    Raises SealBroken when the code (or the record id) is not the one it was wrapped under.
+    """
     box = SecretBox(_wrapping_key(followup_code, record_id, bytes(salt)))
     try:
         return PrivateKey(box.decrypt(bytes(wrapped)))
@@ -105,8 +110,10 @@ def unwrap_reporter_key(
 
 
 def _wrapping_key(followup_code: str, record_id: str, salt: bytes) -> bytes:
+    # Normalised here, not by callers: the code as shown (grouped), as typed back (lower case,
+    # spaces, O for 0) and as stored by the sender must all derive the same key.
     return hkdf_sha256(
-        secret=followup_code.encode(),
+        secret=crockford.normalise(followup_code).encode(),
         salt=salt,
         info=b"haven reporter key v1 " + record_id.encode(),
     )
@@ -116,8 +123,8 @@ __all__ = [
     "KeyUnavailable",
     "SealBroken",
     "Sealed",
-    "seal",
     "open_sealed",
     "reporter_keys",
+    "seal",
     "unwrap_reporter_key",
 ]

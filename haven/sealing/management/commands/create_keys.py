@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from haven.sealing.keystore import keystore
+from haven.sealing.keystore import KeyUnavailable, keystore
 
 
 class Command(BaseCommand):
@@ -17,12 +17,18 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         store = keystore()
-        if store.has_current():
+        try:
+            store.current()
+        except KeyUnavailable as exc:
+            # A named but unreadable key needs a person: quietly making a new current key would
+            # hide the damage and seal new reports with a key nobody chose.
+            if store.has_current_file():
+                raise CommandError(
+                    f"The current key pair cannot be read ({exc}); nothing was changed."
+                ) from exc
+        else:
             if options["if_missing"]:
                 return
-            self.stderr.write(
-                "A current key pair exists already; use rotate_keys to replace it."
-            )
-            raise SystemExit(1)
+            raise CommandError("A current key pair exists already; use rotate_keys to replace it.")
         pair = store.create()
         self.stdout.write(f"Created key pair {pair.key_id} in {store.directory}")
