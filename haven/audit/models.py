@@ -27,7 +27,9 @@ class AuditEvent(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["action", "at"]), models.Index(fields=["actor", "at"])]
-        constraints = [models.CheckConstraint(condition=models.Q(seq__gte=1), name="audit_seq_positive")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(seq__gte=1), name="audit_seq_positive")
+        ]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"
@@ -41,4 +43,9 @@ class AuditChainHead(models.Model):
     hash = models.CharField(max_length=64)
 
     class Meta:
-        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="audit_head_single_row")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="audit_head_single_row")
+        ]
+
+    def __str__(self) -> str:
+        return f"head at #{self.seq}"

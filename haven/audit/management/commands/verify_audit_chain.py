@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from haven.audit.services import verify_chain
 
@@ -15,8 +15,8 @@ class Command(BaseCommand):
         if result.ok:
             self.stdout.write(f"Audit chain intact: {result.events} events verified.")
             return
-        self.stderr.write(
+        # CommandError: manage.py prints it and exits 1; call_command raises it to the caller.
+        raise CommandError(
             f"Audit chain BROKEN at event {result.broken_at}: {result.problem}. "
             f"{result.events} events before it verified."
         )
-        raise SystemExit(1)
