@@ -29,7 +29,9 @@ def staff_required(view: View) -> View:
                 record_event(
                     action="staff.refused",
                     actor=user,
-                    detail={"view": request.resolver_match.view_name if request.resolver_match else ""},
+                    detail={
+                        "view": request.resolver_match.view_name if request.resolver_match else ""
+                    },
                 )
             return render(request, "staff/refused.html", status=403)
         return view(request, *args, **kwargs)

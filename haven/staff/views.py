@@ -27,7 +27,8 @@ class SignInView(auth_views.LoginView):
 
 
 class SignOutView(auth_views.LogoutView):
-    pass
+    # Without a next page Django renders registration/logged_out.html, which Haven has not got.
+    next_page = "staff:login"
 
 
 @require_GET
@@ -51,7 +52,10 @@ def report(request: HttpRequest, report_id: uuid.UUID) -> HttpResponse:
         reason = "key_unavailable" if isinstance(exc, KeyUnavailable) else "seal_broken"
         with transaction.atomic():
             record_event(
-                action="report.open_failed", actor=request.user, report_id=item.id, detail={"reason": reason}
+                action="report.open_failed",
+                actor=request.user,
+                report_id=item.id,
+                detail={"reason": reason},
             )
         return render(
             request, "staff/cannot_open.html", {"report": item, "reason": reason}, status=503
