@@ -16,14 +16,6 @@ PASSWORD = "correct-horse-battery-9"
 
 
 @pytest.fixture
-def staff_user(staff_user: Any) -> Any:
-    # StaffUserFactory sets the password after saving and never saves again, so the stored row
-    # has no password and a forced login is dropped on the next request. Save it here.
-    staff_user.save()
-    return staff_user
-
-
-@pytest.fixture
 def member_client(db: None) -> tuple[Client, Any]:
     """Signed in, but not a staff account."""
     member = StaffUserFactory(not_staff=True)

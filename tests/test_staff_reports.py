@@ -5,9 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import timedelta
-from typing import Any
 
-import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,14 +13,6 @@ from haven.audit.models import AuditEvent
 from haven.reporting.models import Report
 from haven.reporting.services import submit_report
 from tests.conftest import text_of
-
-
-@pytest.fixture
-def staff_user(staff_user: Any) -> Any:
-    # StaffUserFactory sets the password after saving and never saves again, so the stored row
-    # has no password and a forced login is dropped on the next request. Save it here.
-    staff_user.save()
-    return staff_user
 
 
 def send(text: str = "Someone asked for photos.", *, minutes_ago: int = 0) -> Report:
