@@ -15,6 +15,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey, SealedBox
 from nacl.secret import SecretBox
@@ -112,8 +113,12 @@ def unwrap_reporter_key(
 def _wrapping_key(followup_code: str, record_id: str, salt: bytes) -> bytes:
     # Normalised here, not by callers: the code as shown (grouped), as typed back (lower case,
     # spaces, O for 0) and as stored by the sender must all derive the same key.
+    # The server's receipt key is mixed in, as for the verifier: a copy of the database alone
+    # cannot test guesses of a code against the wrapped key either.
+    code = crockford.normalise(followup_code).encode()
+    keyed = hmac.new(settings.HAVEN_RECEIPT_KEY.encode(), b"reporter-key " + code, hashlib.sha256)
     return hkdf_sha256(
-        secret=crockford.normalise(followup_code).encode(),
+        secret=keyed.digest(),
         salt=salt,
         info=b"haven reporter key v1 " + record_id.encode(),
     )
