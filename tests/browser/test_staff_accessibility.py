@@ -1,0 +1,53 @@
+"""An advisor signs in, finds the list of reports and opens one: axe finds no WCAG A or AA failure."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from haven.reporting import services
+from tests.browser import JS_ONLY
+from tests.browser.axe import assert_accessible
+from tests.factories import StaffUserFactory
+from tests.journey import ANSWERS
+
+pytestmark = [pytest.mark.browser, JS_ONLY]
+
+
+def test_signing_in_and_reading_a_report_is_accessible(page: Page) -> None:
+    advisor = StaffUserFactory()
+    advisor.save()  # the factory sets the password after its only save
+    answers = {
+        slug: dict(ANSWERS[slug])
+        for slug in ("danger", "concern", "what-happened", "child", "contact")
+    }
+    answers["danger"]["danger_now"] = "yes"
+    receipt = services.submit_report(
+        audience="parent",
+        answers=answers,
+        submission_key="browser-staff-1",
+        received_at=timezone.now(),
+    )
+
+    page.goto("/staff/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    assert_accessible(page, "staff sign in")
+
+    page.get_by_label("Username").fill(advisor.username)
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("There is a problem")
+    assert_accessible(page, "staff sign in, wrong password")
+
+    page.get_by_label("Password").fill("correct-horse-battery-9")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Received reports")
+    assert_accessible(page, "reports list")
+
+    page.get_by_role("link", name=receipt.report.reference).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Report {receipt.report.reference}")
+    expect(
+        page.get_by_text("Someone in a game asked for photos and wants to meet.")
+    ).to_be_visible()
+    assert_accessible(page, "an opened report")
