@@ -106,6 +106,8 @@ INSTALLED_APPS = [
     "haven.audit",
     "haven.sealing",
     "haven.reporting",
+    "haven.triage",
+    "haven.cases",
     "haven.staff",
 ]
 

@@ -74,7 +74,7 @@ def test_the_scan_finds_what_is_stored_in_plain_text(journey):
     """The search itself can see every table: a report's reference is a plaintext column."""
     report = journey.submit("parent")
 
-    assert tables_holding(report.reference) == ["reporting_report[1]"]
+    assert tables_holding(report.reference) == ["cases_case[1]", "reporting_report[1]"]
     assert tables_holding(uuid.uuid4().hex) == []
 
 

@@ -5,6 +5,7 @@ import re
 from django.urls import reverse
 
 from haven.audit.models import AuditEvent
+from haven.cases.models import Case
 from haven.reporting.models import Report
 from haven.sealing.services import open_sealed
 from tests.conftest import text_of
@@ -230,4 +231,5 @@ def test_a_double_click_creates_one_report_and_keeps_the_code_in_either_order(jo
         assert Report.objects.count() == 1
         journey.client.post(reverse("reporting:finish"))
         journey.fill("parent")
+        Case.objects.all().delete()
         Report.objects.all().delete()

@@ -14,10 +14,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from haven.audit.services import record_event
+from haven.cases.services import open_case
 from haven.core import crockford
 from haven.reporting import journey
 from haven.reporting.models import AgeBand, Answer, Report, SubmissionCounter
 from haven.sealing.services import reporter_keys, seal
+from haven.triage.rules import Inputs
+from haven.triage.services import assess
 
 REFERENCE_LENGTH = 8  # 40 bits: unique by constraint, retried on the rare collision
 FOLLOWUP_CODE_LENGTH = 16  # 80 bits from the CSPRNG
@@ -83,7 +86,7 @@ def submit_report(
     received_at: datetime,
     client_bucket: str | None = None,
 ) -> Receipt:
-    """Seal and store a report, with its "report received" audit event, in one transaction.
+    """Seal and store a report and open its triaged case, with their audit events, in one transaction.
 
     Rules:
     - only the steps that apply to this audience are kept, and "what happened" must be there;
@@ -99,6 +102,20 @@ def submit_report(
         for step in journey.steps_for(audience, answers)
         if step.slug in answers
     }
+    inputs = triage_inputs(kept)
+    # Triage reads the narrative here, before it is sealed; only its outcome is stored.
+    assessment = assess(
+        Inputs(
+            audience=audience,
+            concerns=frozenset(inputs["concerns"]),
+            danger_now=inputs["danger_now"],
+            child_age_band=inputs["child_age_band"],
+            several_children=inputs["several_children"],
+            person_adult=inputs["person_adult"],
+            works_with_children=inputs["works_with_children"],
+            narrative=str(kept.get("what-happened", {}).get("what_happened", "")),
+        )
+    )
     report_id = uuid.uuid4()
     code = new_followup_code()
     sealed = seal(record_id=str(report_id), contents={"audience": audience, "answers": kept})
@@ -123,13 +140,14 @@ def submit_report(
                     reporter_key_wrapped=keys.wrapped_private_key,
                     reporter_key_salt=keys.salt,
                     submission_key=submission_key,
-                    **triage_inputs(kept),
+                    **inputs,
                 )
                 record_event(
                     action="report.received",
                     report_id=report.id,
                     detail={"channel": report.channel, "audience": audience},
                 )
+                open_case(report=report, assessment=assessment)
             return Receipt(report=report, followup_code=code)
         except IntegrityError:
             # Either a concurrent request sent this draft first, or the reference collided.

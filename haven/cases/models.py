@@ -1,0 +1,196 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from haven.cases.lifecycle import Status
+from haven.reporting.models import Report
+from haven.triage.rules import Priority
+
+
+class Case(models.Model):
+    """The work on one report: triage, status, who holds it, and when things are due.
+
+    The queue reads only this table (and the report's reference), never sealed content.
+    ``next_due_at`` is the earliest target not yet met (first read, then first contact), so the
+    queue's order is one index scan.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    report = models.OneToOneField(Report, on_delete=models.PROTECT, related_name="case")
+    reference = models.CharField(max_length=24, unique=True)
+    received_at = models.DateTimeField()
+    audience = models.CharField(max_length=20)
+    concerns = models.JSONField(default=list)
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.NEW)
+
+    scope = models.CharField(
+        max_length=3, choices=[("in", _("In scope")), ("out", _("Out of scope"))]
+    )
+    out_category = models.CharField(max_length=20, blank=True)
+    computed_priority = models.CharField(max_length=2, choices=Priority.choices)
+    priority = models.CharField(max_length=2, choices=Priority.choices)
+    reasons = models.JSONField(default=list)
+
+    first_read_due = models.DateTimeField()
+    first_contact_due = models.DateTimeField(null=True, blank=True)
+    next_due_at = models.DateTimeField(null=True, blank=True)
+    first_read_at = models.DateTimeField(null=True, blank=True)
+    first_read_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    first_contact_at = models.DateTimeField(null=True, blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    restricted = models.BooleanField(default=False)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["priority", "next_due_at", "received_at"], name="case_queue_order"
+            ),
+            models.Index(fields=["status", "priority", "next_due_at"], name="case_status_queue"),
+            models.Index(
+                fields=["assigned_to", "priority", "next_due_at"], name="case_assignee_queue"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(priority__in=Priority.values), name="case_priority_valid"
+            ),
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="case_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status=Status.CLOSED, closed_at__isnull=False)
+                | ~Q(status=Status.CLOSED),
+                name="case_closed_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class Transition(models.Model):
+    """One status change: who, when, from, to, and why."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="transitions")
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    from_status = models.CharField(max_length=24, choices=Status.choices)
+    to_status = models.CharField(max_length=24, choices=Status.choices)
+    # Reasons are an advisor's professional words about a child: sealed like the report.
+    reason_key_id = models.CharField(max_length=16, blank=True)
+    reason_sealed = models.BinaryField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"
+
+
+class PriorityChange(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="priority_changes")
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    from_priority = models.CharField(max_length=2, choices=Priority.choices)
+    to_priority = models.CharField(max_length=2, choices=Priority.choices)
+    reason_key_id = models.CharField(max_length=16)
+    reason_sealed = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"{self.from_priority} → {self.to_priority}"
+
+
+class NoteKind(models.TextChoices):
+    FACT = "fact", _("Fact")
+    OPINION = "opinion", _("Professional opinion")
+
+
+class Note(models.Model):
+    """A case note; fact kept apart from opinion. The text is sealed."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notes")
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=8, choices=NoteKind.choices)
+    key_id = models.CharField(max_length=16)
+    sealed = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"{self.kind} note"
+
+
+class ContactMethod(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("Email")
+    OTHER = "other", _("Other")
+
+
+class ContactOutcome(models.TextChoices):
+    SPOKE = "spoke", _("Spoke to the reporter")
+    MESSAGE_LEFT = "message_left", _("Left a message")
+    NO_ANSWER = "no_answer", _("No answer")
+    WRONG_DETAILS = "wrong_details", _("Contact details did not work")
+    UNSAFE = "unsafe", _("Not safe to talk; will try again")
+
+
+class ContactAttempt(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="contact_attempts")
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    method = models.CharField(max_length=8, choices=ContactMethod.choices)
+    outcome = models.CharField(max_length=16, choices=ContactOutcome.choices)
+    key_id = models.CharField(max_length=16, blank=True)
+    sealed_note = models.BinaryField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.method}: {self.outcome}"
+
+
+class SafetyAction(models.Model):
+    """One action of the case's safety plan: what, who owns it, by when, and whether it is done."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="safety_actions")
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    owner = models.CharField(max_length=100)
+    due_on = models.DateField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    key_id = models.CharField(max_length=16)
+    sealed = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"action for {self.case_id}"
+
+
+class CaseLink(models.Model):
+    """Two cases known to be connected: by an advisor, or by a shared identifier."""
+
+    from_case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="links_out")
+    to_case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="links_in")
+    at = models.DateTimeField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(max_length=32)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["from_case", "to_case"], name="case_link_once"),
+            models.CheckConstraint(
+                condition=~Q(from_case=models.F("to_case")), name="case_link_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_case_id} ↔ {self.to_case_id}"

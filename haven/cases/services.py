@@ -1,0 +1,387 @@
+"""The verbs of case work. Each change locks the case, checks the rules, and writes its audit
+event in the same transaction. Free text an advisor writes is sealed like the report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from haven.audit.services import record_event
+from haven.cases.lifecycle import TRANSITIONS, Status
+from haven.cases.models import (
+    Case,
+    CaseLink,
+    ContactAttempt,
+    Note,
+    PriorityChange,
+    SafetyAction,
+    Transition,
+)
+from haven.reporting.models import Report
+from haven.sealing.services import open_sealed, seal
+from haven.triage.rules import Priority
+from haven.triage.services import Assessment, due_at
+
+
+class CaseRuleBroken(Exception):
+    """The change is not allowed; the message says why, in words for the advisor."""
+
+
+def _seal_text(case: Case, kind: str, text: str) -> tuple[str, bytes]:
+    sealed = seal(record_id=str(case.id), contents={"kind": kind, "text": text})
+    return sealed.key_id, sealed.ciphertext
+
+
+def open_text(case: Case, key_id: str, ciphertext: bytes | memoryview | None) -> str:
+    if not ciphertext:
+        return ""
+    contents = open_sealed(record_id=str(case.id), key_id=key_id, ciphertext=bytes(ciphertext))
+    return str(contents.get("text", ""))
+
+
+def _next_due(case: Case) -> datetime | None:
+    if case.status == Status.CLOSED:
+        return None
+    if case.first_read_at is None:
+        return case.first_read_due
+    if case.first_contact_at is None:
+        return case.first_contact_due
+    return None
+
+
+def _first_read_due(priority: str, received_at: datetime) -> datetime:
+    due = due_at(priority=priority, received_at=received_at, what="first_read")
+    if due is None:
+        raise ValueError(f"every priority needs a first-read target; {priority} has none")
+    return due
+
+
+def open_case(*, report: Report, assessment: Assessment) -> Case:
+    """Every report becomes a case, with its triage, inside the submission's transaction."""
+    received = report.received_at
+    case = Case(
+        report=report,
+        reference=report.reference,
+        received_at=received,
+        audience=report.audience,
+        concerns=report.concerns,
+        scope=assessment.scope,
+        out_category=assessment.out_category,
+        computed_priority=assessment.priority,
+        priority=assessment.priority,
+        reasons=[
+            {"code": r.code, "priority": r.priority, "text": r.text} for r in assessment.reasons
+        ],
+        first_read_due=_first_read_due(assessment.priority, received),
+        first_contact_due=due_at(
+            priority=assessment.priority, received_at=received, what="first_contact"
+        ),
+    )
+    case.next_due_at = _next_due(case)
+    case.save()
+    record_event(
+        action="case.opened",
+        report_id=report.id,
+        detail={"case": str(case.id), "priority": case.priority, "scope": case.scope},
+    )
+    return case
+
+
+def _locked(case: Case) -> Case:
+    return Case.objects.select_for_update().get(pk=case.pk)
+
+
+def _refuse(*, action: str, case: Case, by: User, message: str, **detail: Any) -> CaseRuleBroken:
+    """Record a refusal in its own transaction (the refused change has rolled back)."""
+    with transaction.atomic():
+        record_event(
+            action=action,
+            actor=by,
+            report_id=case.report_id,
+            detail={"case": str(case.id), **detail},
+        )
+    return CaseRuleBroken(message)
+
+
+def claim_case(*, case: Case, by: User) -> Case:
+    """Assign the case to ``by``. Refused, and audited, if someone else holds it."""
+    with transaction.atomic():
+        # Lock first: without it two advisors reading "unassigned" at once could both claim it.
+        current = _locked(case)
+        taken = current.assigned_to_id is not None and current.assigned_to_id != by.pk
+        if current.assigned_to_id is None:
+            current.assigned_to_id = by.pk
+            current.save(update_fields=["assigned_to"])
+            record_event(
+                action="case.claimed",
+                actor=by,
+                report_id=current.report_id,
+                detail={"case": str(current.id)},
+            )
+    if taken:
+        raise _refuse(
+            action="case.claim_refused",
+            case=current,
+            by=by,
+            message="Someone else has already claimed this case.",
+        )
+    return current
+
+
+def assign_case(*, case: Case, to: User | None, by: User) -> Case:
+    """A supervisor's reassignment (or release, with ``to=None``)."""
+    with transaction.atomic():
+        current = _locked(case)
+        previous = current.assigned_to_id
+        current.assigned_to_id = to.pk if to is not None else None
+        current.save(update_fields=["assigned_to"])
+        record_event(
+            action="case.assigned",
+            actor=by,
+            report_id=current.report_id,
+            detail={"case": str(current.id), "from": previous, "to": current.assigned_to_id},
+        )
+    return current
+
+
+def change_status(*, case: Case, to: str, by: User, reason: str = "") -> Case:
+    """Move the case along the lifecycle table; illegal moves and missing reasons are refused."""
+    reason = reason.strip()
+    with transaction.atomic():
+        current = _locked(case)
+        move = TRANSITIONS.get((current.status, to))
+        if move is not None:
+            if move.needs_reason and not reason:
+                raise CaseRuleBroken("Give a reason for this decision.")
+            now = timezone.now()
+            key_id, sealed = (
+                _seal_text(current, "transition_reason", reason) if reason else ("", None)
+            )
+            Transition.objects.create(
+                case=current,
+                at=now,
+                by=by,
+                from_status=current.status,
+                to_status=to,
+                reason_key_id=key_id,
+                reason_sealed=sealed,
+            )
+            detail: dict[str, Any] = {"case": str(current.id), "from": current.status, "to": to}
+            if move.threshold is not None:
+                detail["meets_threshold"] = move.threshold
+            current.status = to
+            current.closed_at = now if to == Status.CLOSED else None
+            current.next_due_at = _next_due(current)
+            current.save(update_fields=["status", "closed_at", "next_due_at"])
+            action = (
+                "case.threshold_decided" if move.threshold is not None else "case.status_changed"
+            )
+            record_event(action=action, actor=by, report_id=current.report_id, detail=detail)
+    if move is None:
+        raise _refuse(
+            action="case.transition_refused",
+            case=current,
+            by=by,
+            message=f"A case cannot go from {current.get_status_display()} to {to}.",
+            **{"from": current.status, "to": to},
+        )
+    return current
+
+
+def record_first_read(*, case: Case, by: User) -> bool:
+    """Mark the first time an advisor opened the sealed report. True if this was it."""
+    with transaction.atomic():
+        current = _locked(case)
+        if current.first_read_at is not None:
+            return False
+        current.first_read_at = timezone.now()
+        current.first_read_by_id = by.pk
+        current.next_due_at = _next_due(current)
+        current.save(update_fields=["first_read_at", "first_read_by", "next_due_at"])
+        record_event(
+            action="case.first_read",
+            actor=by,
+            report_id=current.report_id,
+            detail={"case": str(current.id)},
+        )
+    case.first_read_at, case.first_read_by_id = current.first_read_at, current.first_read_by_id
+    return True
+
+
+def change_priority(*, case: Case, to: str, by: User, reason: str) -> Case:
+    """An advisor's override; the computed priority and its reasons stay as they were."""
+    reason = reason.strip()
+    if to not in Priority.values:
+        raise CaseRuleBroken("Choose a priority from P1 to P4.")
+    if not reason:
+        raise CaseRuleBroken("Give a reason for changing the priority.")
+    with transaction.atomic():
+        current = _locked(case)
+        if current.priority == to:
+            raise CaseRuleBroken("The case already has that priority.")
+        key_id, sealed = _seal_text(current, "priority_reason", reason)
+        PriorityChange.objects.create(
+            case=current,
+            at=timezone.now(),
+            by=by,
+            from_priority=current.priority,
+            to_priority=to,
+            reason_key_id=key_id,
+            reason_sealed=sealed,
+        )
+        record_event(
+            action="case.priority_changed",
+            actor=by,
+            report_id=current.report_id,
+            detail={"case": str(current.id), "from": current.priority, "to": to},
+        )
+        current.priority = to
+        current.first_read_due = _first_read_due(to, current.received_at)
+        current.first_contact_due = due_at(
+            priority=to, received_at=current.received_at, what="first_contact"
+        )
+        current.next_due_at = _next_due(current)
+        current.save(
+            update_fields=["priority", "first_read_due", "first_contact_due", "next_due_at"]
+        )
+    return current
+
+
+def add_note(*, case: Case, by: User, kind: str, text: str) -> Note:
+    text = text.strip()
+    if not text:
+        raise CaseRuleBroken("Write the note.")
+    with transaction.atomic():
+        key_id, sealed = _seal_text(case, "note", text)
+        note = Note.objects.create(
+            case=case, at=timezone.now(), by=by, kind=kind, key_id=key_id, sealed=sealed
+        )
+        record_event(
+            action="case.note_added",
+            actor=by,
+            report_id=case.report_id,
+            detail={"case": str(case.id), "kind": kind},
+        )
+    return note
+
+
+def log_contact_attempt(
+    *,
+    case: Case,
+    by: User,
+    method: str,
+    outcome: str,
+    at: datetime | None = None,
+    note: str = "",
+) -> ContactAttempt:
+    """Record an attempt to reach the reporter; speaking to them meets the first-contact target."""
+    with transaction.atomic():
+        current = _locked(case)
+        when = at or timezone.now()
+        key_id, sealed = (
+            _seal_text(current, "contact_note", note.strip()) if note.strip() else ("", None)
+        )
+        attempt = ContactAttempt.objects.create(
+            case=current,
+            at=when,
+            by=by,
+            method=method,
+            outcome=outcome,
+            key_id=key_id,
+            sealed_note=sealed,
+        )
+        if outcome == "spoke" and current.first_contact_at is None:
+            current.first_contact_at = when
+            current.next_due_at = _next_due(current)
+            current.save(update_fields=["first_contact_at", "next_due_at"])
+        record_event(
+            action="case.contact_attempted",
+            actor=by,
+            report_id=current.report_id,
+            detail={"case": str(current.id), "method": method, "outcome": outcome},
+        )
+    return attempt
+
+
+def add_safety_action(
+    *, case: Case, by: User, action: str, owner: str, due_on: date | None
+) -> SafetyAction:
+    action = action.strip()
+    if not action:
+        raise CaseRuleBroken("Describe the action.")
+    with transaction.atomic():
+        key_id, sealed = _seal_text(case, "safety_action", action)
+        item = SafetyAction.objects.create(
+            case=case,
+            created_at=timezone.now(),
+            created_by=by,
+            owner=owner.strip(),
+            due_on=due_on,
+            key_id=key_id,
+            sealed=sealed,
+        )
+        record_event(
+            action="case.safety_action_added",
+            actor=by,
+            report_id=case.report_id,
+            detail={"case": str(case.id), "action": item.pk},
+        )
+    return item
+
+
+def complete_safety_action(*, item: SafetyAction, by: User) -> SafetyAction:
+    with transaction.atomic():
+        if item.done_at is None:
+            item.done_at = timezone.now()
+            item.save(update_fields=["done_at"])
+            record_event(
+                action="case.safety_action_done",
+                actor=by,
+                report_id=item.case.report_id,
+                detail={"case": str(item.case_id), "action": item.pk},
+            )
+    return item
+
+
+def link_cases(*, case: Case, other: Case, by: User | None, reason: str) -> CaseLink | None:
+    """Link two cases (once); returns None if they are already linked either way."""
+    if case.pk == other.pk:
+        raise CaseRuleBroken("A case cannot be linked to itself.")
+    with transaction.atomic():
+        if (
+            CaseLink.objects.filter(from_case=case, to_case=other).exists()
+            or CaseLink.objects.filter(from_case=other, to_case=case).exists()
+        ):
+            return None
+        link = CaseLink.objects.create(
+            from_case=case, to_case=other, at=timezone.now(), by=by, reason=reason
+        )
+        record_event(
+            action="case.linked",
+            actor=by,
+            report_id=case.report_id,
+            detail={"case": str(case.id), "other": str(other.id), "reason": reason},
+        )
+    return link
+
+
+@dataclass(frozen=True)
+class TimeLeft:
+    due: datetime | None
+    seconds: int | None  # negative when overdue
+
+    @property
+    def overdue(self) -> bool:
+        return self.seconds is not None and self.seconds < 0
+
+
+def time_left(case: Case, now: datetime | None = None) -> TimeLeft:
+    if case.next_due_at is None:
+        return TimeLeft(None, None)
+    now = now or timezone.now()
+    return TimeLeft(case.next_due_at, int((case.next_due_at - now).total_seconds()))
