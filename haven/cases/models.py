@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from haven.cases.lifecycle import Status
-from haven.reporting.models import Report
+from haven.reporting.models import Audience, Report
 from haven.triage.rules import Priority
 
 
@@ -24,7 +24,7 @@ class Case(models.Model):
     report = models.OneToOneField(Report, on_delete=models.PROTECT, related_name="case")
     reference = models.CharField(max_length=24, unique=True)
     received_at = models.DateTimeField()
-    audience = models.CharField(max_length=20)
+    audience = models.CharField(max_length=20, choices=Audience.choices)
     concerns = models.JSONField(default=list)
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.NEW)
 

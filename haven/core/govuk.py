@@ -40,6 +40,10 @@ class DatePartsField(forms.Field):
         "too_old": _("The year must be 1900 or later"),
     }
 
+    def __init__(self, *, allow_future: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.allow_future = allow_future
+
     def to_python(self, value: Any) -> datetime.date | None:
         if isinstance(value, datetime.date):
             return value
@@ -54,7 +58,7 @@ class DatePartsField(forms.Field):
             raise ValidationError(self.error_messages["invalid"], code="invalid") from exc
         if result.year < 1900:
             raise ValidationError(self.error_messages["too_old"], code="too_old")
-        if result > timezone.localdate():
+        if not self.allow_future and result > timezone.localdate():
             raise ValidationError(self.error_messages["future"], code="future")
         return result
 
@@ -139,7 +143,9 @@ def field_params(
                 "legend": {
                     "text": text,
                     "isPageHeading": heading,
-                    "classes": f"govuk-fieldset__legend--{size}" if heading or size != "m" else "govuk-fieldset__legend--s",
+                    "classes": f"govuk-fieldset__legend--{size}"
+                    if heading or size != "m"
+                    else "govuk-fieldset__legend--s",
                 }
             },
             "items": items,
@@ -156,18 +162,39 @@ def field_params(
                 "legend": {
                     "text": text,
                     "isPageHeading": heading,
-                    "classes": f"govuk-fieldset__legend--{size}" if heading else "govuk-fieldset__legend--s",
+                    "classes": f"govuk-fieldset__legend--{size}"
+                    if heading
+                    else "govuk-fieldset__legend--s",
                 }
             },
             "items": [
-                {"name": "day", "label": str(_("Day")), "value": day, "classes": "govuk-input--width-2" + error_class},
-                {"name": "month", "label": str(_("Month")), "value": month, "classes": "govuk-input--width-2" + error_class},
-                {"name": "year", "label": str(_("Year")), "value": year, "classes": "govuk-input--width-4" + error_class},
+                {
+                    "name": "day",
+                    "label": str(_("Day")),
+                    "value": day,
+                    "classes": "govuk-input--width-2" + error_class,
+                },
+                {
+                    "name": "month",
+                    "label": str(_("Month")),
+                    "value": month,
+                    "classes": "govuk-input--width-2" + error_class,
+                },
+                {
+                    "name": "year",
+                    "label": str(_("Year")),
+                    "value": year,
+                    "classes": "govuk-input--width-4" + error_class,
+                },
             ],
             **common,
         }
         return {"macro": "date", "params": params}
-    label_params = {"text": text, "isPageHeading": heading, "classes": size_class or "govuk-label--s"}
+    label_params = {
+        "text": text,
+        "isPageHeading": heading,
+        "classes": size_class or "govuk-label--s",
+    }
     value = _value(bf)
     attrs = widget.attrs
     if isinstance(widget, forms.Textarea):
@@ -186,6 +213,7 @@ def field_params(
             return {"macro": "character_count", "params": params}
         return {"macro": "textarea", "params": params}
     input_type = getattr(widget, "input_type", "text")
+    max_length = getattr(field, "max_length", None)
     params = {
         "id": bf.auto_id,
         "name": bf.html_name,
@@ -196,7 +224,7 @@ def field_params(
         "autocomplete": attrs.get("autocomplete", "off"),
         "spellcheck": False if input_type in ("email", "tel") else None,
         "inputmode": attrs.get("inputmode"),
-        "attributes": {"maxlength": str(field.max_length)} if getattr(field, "max_length", None) else {},
+        "attributes": {"maxlength": str(max_length)} if max_length else {},
         **common,
     }
     return {"macro": "input", "params": params}

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
+from django.utils.translation import ngettext
 from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader
 
 from haven.core import govuk
@@ -68,6 +69,20 @@ def context(request: HttpRequest) -> dict[str, Any]:
     return {"cspNonce": str(getattr(request, "csp_nonce", "")), "htmlLang": "en"}
 
 
+def duration(seconds: int) -> str:
+    """A span of time in the largest sensible units: "3 days 2 h", "2 h 5 min", "4 min"."""
+    minutes = max(0, int(seconds)) // 60
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return ngettext("%(n)s day", "%(n)s days", days) % {"n": days} + (
+            f" {hours} h" if hours else ""
+        )
+    if hours:
+        return f"{hours} h {mins} min" if mins else f"{hours} h"
+    return f"{mins} min"
+
+
 def environment(**options: Any) -> Environment:
     options["loader"] = ChoiceLoader(
         [
@@ -87,6 +102,7 @@ def environment(**options: Any) -> Environment:
         service=service,
         field=govuk.field_params,
         error_summary=govuk.error_summary,
+        duration=duration,
     )
     env.filters["datetime"] = datetime_format
     # Every GOV.UK component macro is a global, so pages call them without importing.

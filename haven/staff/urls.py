@@ -9,4 +9,6 @@ urlpatterns = [
     path("sign-out/", views.SignOutView.as_view(), name="logout"),
     path("", views.reports, name="reports"),
     path("reports/<uuid:report_id>/", views.report, name="report"),
+    path("queue/", views.queue, name="queue"),
+    path("cases/<uuid:case_id>/", views.case_detail, name="case"),
 ]

@@ -3,20 +3,42 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any, cast
 
+from django import forms
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
 
 from haven.audit.services import record_event
+from haven.cases import services
+from haven.cases.lifecycle import Status, moves_from
+from haven.cases.models import Case, CaseLink, NoteKind
+from haven.cases.queries import QueueFilter, page_of
+from haven.cases.queries import queue as cases_queue
+from haven.cases.services import open_text, time_left
 from haven.reporting import summary
 from haven.reporting.models import Report
 from haven.sealing.keystore import KeyUnavailable
 from haven.sealing.services import SealBroken, open_sealed
 from haven.staff.access import staff_required
+from haven.staff.forms import (
+    ContactAttemptForm,
+    LinkForm,
+    NoteForm,
+    PriorityForm,
+    SafetyActionForm,
+    StatusForm,
+)
+from haven.triage.rules import Priority
 
 LIST_COLUMNS = ("id", "reference", "received_at", "audience", "concerns", "danger_now", "channel")
 
@@ -63,9 +85,243 @@ def report(request: HttpRequest, report_id: uuid.UUID) -> HttpResponse:
     # The event commits before the contents are sent: no opening goes unrecorded.
     with transaction.atomic():
         record_event(action="report.opened", actor=request.user, report_id=item.id)
+        case = Case.objects.filter(report=item).first()
+        if case is not None:
+            services.record_first_read(case=case, by=cast(User, request.user))
     audience = contents.get("audience", item.audience)
     return render(
         request,
         "staff/report.html",
         {"report": item, "sections": summary.sections(audience, contents.get("answers", {}))},
+    )
+
+
+# --- The queue and the case ------------------------------------------------------------------
+
+
+@require_GET
+@staff_required
+def queue(request: HttpRequest) -> HttpResponse:
+    """Cases in priority order; the list shows no sealed content."""
+    filters = QueueFilter.from_query(request.GET.dict())
+    try:
+        number = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        number = 1
+    user = cast(User, request.user)
+    rows, has_next = page_of(cases_queue(user=user, filters=filters), page=number)
+    now = timezone.now()
+    return render(
+        request,
+        "staff/queue.html",
+        {
+            "cases": [(case, time_left(case, now)) for case in rows],
+            "filters": filters,
+            "prev_query": _page_query(request, number - 1) if number > 1 else "",
+            "next_query": _page_query(request, number + 1) if has_next else "",
+            "priorities": Priority.choices,
+            "statuses": Status.choices,
+            "nav": "queue",
+        },
+    )
+
+
+def _page_query(request: HttpRequest, number: int) -> str:
+    query = request.GET.copy()
+    query["page"] = str(number)
+    return query.urlencode()
+
+
+def _case_or_404(case_id: uuid.UUID) -> Case:
+    return get_object_or_404(
+        Case.objects.select_related("assigned_to", "first_read_by"), pk=case_id
+    )
+
+
+def _chronology(case: Case) -> list[dict[str, Any]]:
+    """Everything that happened on the case, oldest first, with sealed texts opened."""
+    entries: list[dict[str, Any]] = [
+        {"at": case.received_at, "what": _("Report received"), "who": "", "text": ""},
+    ]
+    for t in case.transitions.select_related("by").all():
+        entries.append(
+            {
+                "at": t.at,
+                "what": _("Status: %(from)s → %(to)s")
+                % {"from": Status(t.from_status).label, "to": Status(t.to_status).label},
+                "who": t.by.get_username(),
+                "text": open_text(case, t.reason_key_id, t.reason_sealed),
+            }
+        )
+    for p in case.priority_changes.select_related("by").all():
+        entries.append(
+            {
+                "at": p.at,
+                "what": _("Priority: %(from)s → %(to)s")
+                % {"from": p.from_priority, "to": p.to_priority},
+                "who": p.by.get_username(),
+                "text": open_text(case, p.reason_key_id, p.reason_sealed),
+            }
+        )
+    for n in case.notes.select_related("by").all():
+        entries.append(
+            {
+                "at": n.at,
+                "what": NoteKind(n.kind).label,
+                "who": n.by.get_username(),
+                "text": open_text(case, n.key_id, n.sealed),
+                "kind": n.kind,
+            }
+        )
+    for c in case.contact_attempts.select_related("by").all():
+        entries.append(
+            {
+                "at": c.at,
+                "what": _("Contact attempt: %(method)s, %(outcome)s")
+                % {"method": c.get_method_display(), "outcome": c.get_outcome_display()},
+                "who": c.by.get_username(),
+                "text": open_text(case, c.key_id, c.sealed_note),
+            }
+        )
+    for a in case.safety_actions.select_related("created_by").all():
+        entries.append(
+            {
+                "at": a.created_at,
+                "what": _("Safety plan action added"),
+                "who": a.created_by.get_username(),
+                "text": open_text(case, a.key_id, a.sealed),
+            }
+        )
+        if a.done_at:
+            entries.append(
+                {
+                    "at": a.done_at,
+                    "what": _("Safety plan action done"),
+                    "who": "",
+                    "text": open_text(case, a.key_id, a.sealed),
+                }
+            )
+    if case.first_read_at:
+        entries.append(
+            {
+                "at": case.first_read_at,
+                "what": _("First read"),
+                "who": case.first_read_by.get_username() if case.first_read_by else "",
+                "text": "",
+            }
+        )
+    return sorted(entries, key=lambda e: e["at"])
+
+
+FORMS: dict[str, type[forms.Form]] = {
+    "status": StatusForm,
+    "priority": PriorityForm,
+    "note": NoteForm,
+    "contact": ContactAttemptForm,
+    "safety": SafetyActionForm,
+    "link": LinkForm,
+}
+
+
+def _bound_forms(case: Case, data: Any = None, which: str = "") -> dict[str, forms.Form]:
+    built: dict[str, forms.Form] = {}
+    for name, form_class in FORMS.items():
+        bound = data if name == which else None
+        if form_class is StatusForm:
+            built[name] = StatusForm(bound, moves=moves_from(case.status), prefix=name)
+        else:
+            built[name] = form_class(bound, prefix=name)
+    return built
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    """The case: triage and its reasons, time targets, actions, and the chronology.
+
+    Showing it opens sealed texts (notes, reasons), so every view is audited.
+    """
+    case = _case_or_404(case_id)
+    user = cast(User, request.user)
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    forms_ = _bound_forms(case, request.POST if action in FORMS else None, action)
+    error = ""
+    if request.method == "POST":
+        try:
+            if action == "done":
+                done = request.POST.get("done", "")
+                item = case.safety_actions.filter(pk=done).first() if done.isdigit() else None
+                if item is not None:
+                    services.complete_safety_action(item=item, by=user)
+                return redirect("staff:case", case.id)
+            if action == "claim":
+                services.claim_case(case=case, by=user)
+                return redirect("staff:case", case.id)
+            form = forms_.get(action)
+            if form is None:
+                return redirect("staff:case", case.id)
+            if form.is_valid():
+                data = form.cleaned_data
+                if action == "status":
+                    services.change_status(
+                        case=case, to=data["to"], by=user, reason=data.get("reason", "")
+                    )
+                elif action == "priority":
+                    services.change_priority(
+                        case=case, to=data["priority"], by=user, reason=data["reason"]
+                    )
+                elif action == "note":
+                    services.add_note(case=case, by=user, kind=data["kind"], text=data["text"])
+                elif action == "contact":
+                    services.log_contact_attempt(
+                        case=case,
+                        by=user,
+                        method=data["method"],
+                        outcome=data["outcome"],
+                        note=data.get("note", ""),
+                    )
+                elif action == "safety":
+                    services.add_safety_action(
+                        case=case,
+                        by=user,
+                        action=data["action"],
+                        owner=data["owner"],
+                        due_on=data.get("due_on"),
+                    )
+                elif action == "link":
+                    other = Case.objects.filter(reference=data["reference"].strip().upper()).first()
+                    if other is None:
+                        raise services.CaseRuleBroken(_("No case has that reference."))
+                    services.link_cases(case=case, other=other, by=user, reason="manual")
+                return redirect("staff:case", case.id)
+        except services.CaseRuleBroken as exc:
+            error = str(exc)
+    with transaction.atomic():
+        record_event(
+            action="case.viewed",
+            actor=user,
+            report_id=case.report_id,
+            detail={"case": str(case.id)},
+        )
+    links = CaseLink.objects.filter(Q(from_case=case) | Q(to_case=case)).select_related(
+        "from_case", "to_case"
+    )
+    linked = [link.to_case if link.from_case_id == case.id else link.from_case for link in links]
+    return render(
+        request,
+        "staff/case.html",
+        {
+            "case": case,
+            "left": time_left(case),
+            "forms": forms_,
+            "error": error,
+            "has_errors": bool(error) or any(f.errors for f in forms_.values()),
+            "chronology": _chronology(case),
+            "actions_list": [
+                (a, open_text(case, a.key_id, a.sealed)) for a in case.safety_actions.all()
+            ],
+            "linked": linked,
+            "nav": "queue",
+            "back_url": reverse("staff:queue"),
+        },
     )
