@@ -16,6 +16,7 @@ from haven.audit.models import AuditChainHead, AuditEvent
 from haven.audit.services import GENESIS, _digest, record_event, verify_chain
 from haven.reporting import services as reporting
 from haven.reporting.models import Report
+from tests.audit_helpers import tampering_allowed
 
 pytestmark = pytest.mark.django_db
 
@@ -118,7 +119,8 @@ def test_verify_passes_on_an_empty_chain():
 
 def test_verify_names_the_event_whose_detail_was_edited():
     three_events()
-    AuditEvent.objects.filter(seq=2).update(detail={"n": 20})
+    with tampering_allowed():
+        AuditEvent.objects.filter(seq=2).update(detail={"n": 20})
 
     code, out, err = verify_audit_chain()
 
@@ -132,7 +134,8 @@ def test_verify_names_the_event_edited_by_raw_sql():
     three_events()
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET action = %s WHERE seq = %s", ["test.forged", 3])  # noqa: S608
+        with tampering_allowed():
+            cursor.execute(f"UPDATE {table} SET action = %s WHERE seq = %s", ["test.forged", 3])  # noqa: S608
 
     check = verify_chain()
 
@@ -155,7 +158,8 @@ def test_verify_detects_an_edit_that_also_recomputes_the_edited_events_hash():
         detail=second.detail,
         prev_hash=second.prev_hash,
     )
-    second.save()
+    with tampering_allowed():
+        second.save()
 
     check = verify_chain()
 
@@ -164,7 +168,8 @@ def test_verify_detects_an_edit_that_also_recomputes_the_edited_events_hash():
 
 def test_verify_detects_that_the_last_event_was_deleted():
     three_events()
-    AuditEvent.objects.filter(seq=3).delete()
+    with tampering_allowed():
+        AuditEvent.objects.filter(seq=3).delete()
 
     code, _out, err = verify_audit_chain()
 
@@ -174,7 +179,8 @@ def test_verify_detects_that_the_last_event_was_deleted():
 
 def test_verify_detects_that_a_middle_event_was_deleted():
     three_events()
-    AuditEvent.objects.filter(seq=2).delete()
+    with tampering_allowed():
+        AuditEvent.objects.filter(seq=2).delete()
 
     code, _out, err = verify_audit_chain()
 
@@ -184,7 +190,8 @@ def test_verify_detects_that_a_middle_event_was_deleted():
 
 def test_verify_detects_that_the_first_event_was_deleted():
     three_events()
-    AuditEvent.objects.filter(seq=1).delete()
+    with tampering_allowed():
+        AuditEvent.objects.filter(seq=1).delete()
 
     check = verify_chain()
 
@@ -193,7 +200,8 @@ def test_verify_detects_that_the_first_event_was_deleted():
 
 def test_verify_detects_that_every_event_was_deleted():
     three_events()
-    AuditEvent.objects.all().delete()
+    with tampering_allowed():
+        AuditEvent.objects.all().delete()
 
     check = verify_chain()
 
@@ -213,7 +221,8 @@ def test_verify_reports_a_missing_chain_head_instead_of_crashing():
 def test_verify_walks_a_chain_longer_than_one_batch():
     for n in range(7):
         record_event(action="test.many", detail={"n": n})
-    AuditEvent.objects.filter(seq=6).update(detail={"n": 99})
+    with tampering_allowed():
+        AuditEvent.objects.filter(seq=6).update(detail={"n": 99})
 
     check = verify_chain(batch=2)
 
@@ -222,7 +231,24 @@ def test_verify_walks_a_chain_longer_than_one_batch():
 
 def test_called_from_code_a_broken_chain_raises_a_command_error_rather_than_exiting():
     three_events()
-    AuditEvent.objects.filter(seq=1).update(action="test.forged")
+    with tampering_allowed():
+        AuditEvent.objects.filter(seq=1).update(action="test.forged")
 
     with pytest.raises(CommandError, match="BROKEN at event 1: its contents do not match"):
         call_command("verify_audit_chain", stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def test_postgresql_itself_refuses_to_change_or_delete_an_audit_event():
+    from django.db import DatabaseError, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the append-only trigger exists only on PostgreSQL")
+    three_events()
+    for change in (
+        lambda: AuditEvent.objects.filter(seq=1).update(action="test.forged"),
+        lambda: AuditEvent.objects.filter(seq=3).delete(),
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            change()
+    assert AuditEvent.objects.count() == 3
+    assert verify_chain().ok
