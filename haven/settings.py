@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -102,6 +103,11 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
+    "axes",
     "haven.core",
     "haven.audit",
     "haven.sealing",
@@ -109,6 +115,7 @@ INSTALLED_APPS = [
     "haven.triage",
     "haven.cases",
     "haven.staff",
+    "haven.accounts",
 ]
 
 MIDDLEWARE = [
@@ -121,8 +128,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "haven.accounts.middleware.StaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "haven.urls"
@@ -176,6 +187,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Argon2id first: new and changed passwords use it; older hashes are upgraded at sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# django-axes first: it refuses a locked-out username and address before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "staff:login"
 LOGIN_REDIRECT_URL = "staff:reports"
 
@@ -218,7 +240,11 @@ SECURE_COOKIES = envbool("HAVEN_SECURE_COOKIES", IS_PRODUCTION)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Strict"
-SESSION_COOKIE_AGE = envint("HAVEN_STAFF_SESSION_SECONDS", 12 * 60 * 60)
+# A staff session ends 12 hours after sign-in whatever happens, and after 30 minutes without a
+# request (haven.accounts.middleware.StaffSessionMiddleware enforces both).
+HAVEN_STAFF_SESSION_SECONDS = envint("HAVEN_STAFF_SESSION_SECONDS", 12 * 60 * 60)
+HAVEN_STAFF_IDLE_SECONDS = envint("HAVEN_STAFF_IDLE_SECONDS", 30 * 60)
+SESSION_COOKIE_AGE = HAVEN_STAFF_SESSION_SECONDS
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Strict"
@@ -246,7 +272,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": envstr("HAVEN_LOG_LEVEL", "INFO")},
     # Request lines carry no personal data (journey URLs hold none), but the default 4xx/5xx
     # warnings can echo request details; keep them at ERROR.
-    "loggers": {"django.request": {"level": "ERROR"}},
+    # django-axes logs the username and address of every failed sign-in; the audit trail
+    # records failures and lockouts without them.
+    "loggers": {"django.request": {"level": "ERROR"}, "axes": {"level": "ERROR"}},
 }
 
 # --- The service ---------------------------------------------------------------------------
@@ -277,3 +305,39 @@ HAVEN_TRUSTED_PROXY_COUNT = envint("HAVEN_TRUSTED_PROXY_COUNT", 0)
 # Key pairs for sealing reports: public halves (*.public) and, only where staff open reports,
 # private halves (*.private). See docs/KEYS.md.
 HAVEN_KEY_DIR = Path(envstr("HAVEN_KEY_DIR", str(VAR_DIR / "keys")))
+
+# --- Staff sign-in: throttling, lockout, second factor ------------------------------------------
+# A username tried from one address is locked out after this many wrong passwords in a row, for
+# this long. Further attempts while locked out do not extend it, so an attacker cannot keep
+# a colleague out for ever.
+AXES_FAILURE_LIMIT = envint("HAVEN_SIGN_IN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(seconds=envint("HAVEN_SIGN_IN_LOCKOUT_SECONDS", 30 * 60))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# Successful sign-ins are in the audit trail; axes need not keep its own log of them.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_LOCKOUT_CALLABLE = "haven.accounts.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "haven.accounts.services.client_address"
+AXES_HTTP_RESPONSE_CODE = 429
+
+OTP_TOTP_ISSUER = HAVEN_ORGANISATION_NAME
+# Wrong codes make the next attempt wait 1, 2, 4, 8 ... seconds (django-otp's throttling).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# Passkeys are a second factor after the password, never a way to sign in without one.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_RP_NAME = HAVEN_ORGANISATION_NAME
+# The relying party is the host staff use (checked against ALLOWED_HOSTS), unless set here; the
+# origins likewise (see haven.accounts.passkeys).
+HAVEN_WEBAUTHN_RP_ID = envstr("HAVEN_WEBAUTHN_RP_ID")
+HAVEN_WEBAUTHN_ORIGINS = envlist("HAVEN_WEBAUTHN_ORIGINS")
+OTP_WEBAUTHN_RP_ID_CALLABLE = "haven.accounts.passkeys.relying_party_id"
+OTP_WEBAUTHN_HELPER_CLASS = "haven.accounts.passkeys.PasskeyHelper"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = HAVEN_WEBAUTHN_ORIGINS
+if not HAVEN_WEBAUTHN_ORIGINS:
+    # Haven's helper takes the origin from the request when none is configured.
+    SILENCED_SYSTEM_CHECKS = ["otp_webauthn.E030"]
+# How many one-time recovery codes a person is given at a time.
+HAVEN_RECOVERY_CODES = envint("HAVEN_RECOVERY_CODES", 10)

@@ -66,9 +66,10 @@ def staff_user(db: None) -> Any:
 
 @pytest.fixture
 def staff_client(staff_user: Any) -> Iterator[Client]:
-    client = Client()
-    client.force_login(staff_user)
-    yield client
+    """Signed in as ``staff_user`` (an advisor), with the second factor passed."""
+    from tests.factories import verified_client
+
+    yield verified_client(staff_user)
 
 
 def text_of(response: Any) -> str:

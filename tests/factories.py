@@ -1,16 +1,75 @@
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.test import Client
+
+PASSWORD = "correct-horse-battery-9"
+
+
+@functools.cache
+def _password_hash() -> str:
+    # Argon2 costs about a tenth of a second per hash by design; one hash serves every user.
+    return make_password(PASSWORD)
+
+
+class StaffProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "accounts.StaffProfile"
+
+    role = "advisor"
 
 
 class StaffUserFactory(factory.django.DjangoModelFactory):
+    """A staff account with a role (``role="supervisor"``; default advisor) and no second factor."""
+
     class Meta:
         model = get_user_model()
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"advisor{n}")
     is_staff = True
-    password = factory.django.Password("correct-horse-battery-9")
+    password = factory.LazyFunction(_password_hash)
+    profile = factory.RelatedFactory(
+        StaffProfileFactory, factory_related_name="user", role=factory.SelfAttribute("..role")
+    )
 
     class Params:
+        role = "advisor"
         not_staff = factory.Trait(is_staff=False, username=factory.Sequence(lambda n: f"member{n}"))
+
+
+def add_totp(user: Any, *, confirmed: bool = True) -> Any:
+    """An authenticator app for ``user``, as if set up; its codes come from ``totp_code``."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=confirmed)
+
+
+def totp_code(device: Any, *, steps_ahead: int = 0) -> str:
+    """The code the person's app shows now (or ``steps_ahead`` 30-second steps later)."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() + steps_ahead * device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
+def verified_client(user: Any) -> Client:
+    """A client signed in as ``user`` whose session has passed the second factor (an app)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or add_totp(user)
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client

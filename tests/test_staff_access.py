@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from haven.audit.models import AuditEvent
-from tests.factories import StaffUserFactory
+from tests.factories import StaffUserFactory, add_totp, totp_code
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -82,12 +83,21 @@ def test_the_sign_in_page_shows_a_form(client, db):
     assert 'name="password"' in page
 
 
-def test_staff_sign_in_with_username_and_password(staff_user, client):
+def verify_url(next_url: str) -> str:
+    return f"{reverse('staff:account:verify')}?{urlencode({'next': next_url})}"
+
+
+def test_staff_sign_in_with_username_and_password_then_a_code(staff_user, client):
+    app = add_totp(staff_user)
+
     response = client.post(
         reverse("staff:login"), {"username": staff_user.username, "password": PASSWORD}
     )
 
     assert response.status_code == 302
+    assert response.url == verify_url(reverse("staff:reports"))
+    assert client.get(reverse("staff:reports")).url == verify_url(reverse("staff:reports"))
+    response = client.post(response.url, {"code": totp_code(app)})
     assert response.url == reverse("staff:reports")
     assert client.get(reverse("staff:reports")).status_code == 200
 
@@ -104,6 +114,7 @@ def test_signing_in_is_audited(staff_user, client):
 
 
 def test_sign_in_returns_to_the_page_asked_for(staff_user, client):
+    app = add_totp(staff_user)
     wanted = reverse("staff:report", args=[uuid.uuid4()])
 
     response = client.post(
@@ -111,16 +122,20 @@ def test_sign_in_returns_to_the_page_asked_for(staff_user, client):
         {"username": staff_user.username, "password": PASSWORD, "next": wanted},
     )
 
+    assert response.url == verify_url(wanted)
+    response = client.post(response.url, {"code": totp_code(app), "next": wanted})
     assert response.url == wanted
 
 
 def test_sign_in_does_not_return_to_another_site(staff_user, client):
+    add_totp(staff_user)
+
     response = client.post(
         reverse("staff:login"),
         {"username": staff_user.username, "password": PASSWORD, "next": "https://evil.example/"},
     )
 
-    assert response.url == reverse("staff:reports")
+    assert response.url == verify_url(reverse("staff:reports"))
 
 
 def test_a_wrong_password_is_refused(staff_user, client):

@@ -1,12 +1,14 @@
-from django.urls import path
+from django.urls import include, path
 
+from haven.accounts import views as accounts
 from haven.staff import views
 
 app_name = "staff"
 
 urlpatterns = [
-    path("sign-in/", views.SignInView.as_view(), name="login"),
-    path("sign-out/", views.SignOutView.as_view(), name="logout"),
+    path("sign-in/", accounts.SignInView.as_view(), name="login"),
+    path("sign-out/", accounts.SignOutView.as_view(), name="logout"),
+    path("account/", include("haven.accounts.urls")),
     path("", views.reports, name="reports"),
     path("reports/<uuid:report_id>/", views.report, name="report"),
     path("queue/", views.queue, name="queue"),

@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 from haven.reporting import services
 from tests.browser import JS_ONLY
 from tests.browser.axe import assert_accessible
-from tests.factories import StaffUserFactory
+from tests.factories import StaffUserFactory, add_totp, totp_code
 from tests.journey import ANSWERS
 
 pytestmark = [pytest.mark.browser, JS_ONLY]
@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.browser, JS_ONLY]
 
 def test_signing_in_and_reading_a_report_is_accessible(page: Page) -> None:
     advisor = StaffUserFactory()
-    advisor.save()  # the factory sets the password after its only save
+    app = add_totp(advisor)
     answers = {
         slug: dict(ANSWERS[slug])
         for slug in ("danger", "concern", "what-happened", "child", "contact")
@@ -42,6 +42,13 @@ def test_signing_in_and_reading_a_report_is_accessible(page: Page) -> None:
 
     page.get_by_label("Password").fill("correct-horse-battery-9")
     page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Enter the code from your authenticator app"
+    )
+    assert_accessible(page, "second factor")
+
+    page.get_by_label("Enter the code from your authenticator app").fill(totp_code(app))
+    page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Received reports")
     assert_accessible(page, "reports list")
 

@@ -1,0 +1,44 @@
+"""Staff roles and what each may do: the one place where permissions are defined.
+
+A view states the one permission it needs with ``haven.staff.access.requires``; nothing else
+in Haven decides who may do what. To give a role more, or less, change ``PERMISSIONS`` here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADVISOR = "advisor", _("Child Protection Advisor")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    ADMINISTRATOR = "administrator", _("Administrator")
+
+
+# What each permission lets a person do, in plain words (shown on the account page).
+DESCRIPTIONS: dict[str, Any] = {
+    "account.own": _("manage your own sign-in methods and sign out everywhere"),
+    "reports.view": _("read received reports"),
+    "cases.view": _("see the queue and open cases"),
+    "cases.work": _("claim cases, record notes, contacts and safety actions"),
+    "cases.assign": _("assign cases to other advisors"),
+    "cases.restrict": _("restrict who may open a case"),
+    "team.view": _("see the team's workload"),
+    "audit.view": _("read the audit trail"),
+    "accounts.manage": _("create staff accounts, change roles and reset sign-in methods"),
+}
+
+_ADVISOR = frozenset({"account.own", "reports.view", "cases.view", "cases.work"})
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.ADVISOR: _ADVISOR,
+    Role.SUPERVISOR: _ADVISOR | {"cases.assign", "cases.restrict", "team.view", "audit.view"},
+    # Administrators look after accounts and configuration; they do not read reports or cases.
+    Role.ADMINISTRATOR: frozenset({"account.own", "accounts.manage", "team.view", "audit.view"}),
+}
+
+KNOWN = frozenset(DESCRIPTIONS)
+assert all(granted <= KNOWN for granted in PERMISSIONS.values()), "undescribed permission"
