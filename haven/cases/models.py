@@ -194,3 +194,16 @@ class CaseLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_case_id} ↔ {self.to_case_id}"
+
+
+class CaseAccess(models.Model):
+    """A person named on a restricted case: only they may open it."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="access")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "user"], name="case_access_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.case_id}"

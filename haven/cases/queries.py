@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import User
-from django.db.models import F, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from haven.cases.lifecycle import OPEN_STATUSES, Status
-from haven.cases.models import Case
+from haven.cases.models import Case, CaseAccess
 from haven.triage.rules import Priority
 
 QUEUE_COLUMNS = (
@@ -65,6 +65,9 @@ def queue(*, user: User, filters: QueueFilter, now: datetime | None = None) -> Q
         cases = cases.filter(assigned_to__isnull=True)
     if filters.overdue:
         cases = cases.filter(next_due_at__lt=now or timezone.now())
+    # One EXISTS per row, not a query per row: may this person open it if it is restricted?
+    named = CaseAccess.objects.filter(case=OuterRef("pk"), user=user)
+    cases = cases.annotate(may_open=Exists(named))
     return (
         cases.select_related("assigned_to")
         .only(*QUEUE_COLUMNS)
@@ -77,3 +80,32 @@ def page_of(cases: QuerySet[Case], *, page: int, size: int = 50) -> tuple[list[C
     start = (page - 1) * size
     rows = list(cases[start : start + size + 1])
     return rows[:size], len(rows) > size
+
+
+@dataclass(frozen=True)
+class Workload:
+    advisor: str
+    open_cases: int
+    p1: int
+    p2: int
+    overdue: int
+
+
+def workload(*, now: datetime | None = None) -> list[Workload]:
+    """Open cases per advisor, with the urgent and overdue among them: one grouped query."""
+    now = now or timezone.now()
+    rows = (
+        Case.objects.filter(status__in=OPEN_STATUSES, assigned_to__isnull=False)
+        .values("assigned_to__username")
+        .annotate(
+            open_cases=Count("id"),
+            p1=Count("id", filter=Q(priority=Priority.P1)),
+            p2=Count("id", filter=Q(priority=Priority.P2)),
+            overdue=Count("id", filter=Q(next_due_at__lt=now)),
+        )
+        .order_by("-overdue", "-open_cases", "assigned_to__username")
+    )
+    return [
+        Workload(r["assigned_to__username"], r["open_cases"], r["p1"], r["p2"], r["overdue"])
+        for r in rows
+    ]

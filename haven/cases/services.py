@@ -15,6 +15,7 @@ from haven.audit.services import record_event
 from haven.cases.lifecycle import TRANSITIONS, Status
 from haven.cases.models import (
     Case,
+    CaseAccess,
     CaseLink,
     ContactAttempt,
     Note,
@@ -385,3 +386,67 @@ def time_left(case: Case, now: datetime | None = None) -> TimeLeft:
         return TimeLeft(None, None)
     now = now or timezone.now()
     return TimeLeft(case.next_due_at, int((case.next_due_at - now).total_seconds()))
+
+
+def can_open(case: Case, user: User) -> bool:
+    """Anyone with case access may open an unrestricted case; a restricted one, only those named."""
+    if not case.restricted:
+        return True
+    return CaseAccess.objects.filter(case=case, user=user).exists()
+
+
+def restrict_case(*, case: Case, by: User, allowed: list[User], reason: str) -> Case:
+    """Restrict a case to the people named (the supervisor who restricts it is always one).
+
+    For example when the person of concern is a colleague. Others then see only that a restricted
+    case exists. The reason is sealed; the audit event records who and how many were named.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise CaseRuleBroken("Give a reason for restricting the case.")
+    people = {user.pk: user for user in [*allowed, by]}
+    with transaction.atomic():
+        current = _locked(case)
+        CaseAccess.objects.filter(case=current).delete()
+        CaseAccess.objects.bulk_create(
+            [CaseAccess(case=current, user=user) for user in people.values()]
+        )
+        current.restricted = True
+        current.save(update_fields=["restricted"])
+        key_id, sealed = _seal_text(current, "restriction_reason", reason)
+        Note.objects.create(
+            case=current, at=timezone.now(), by=by, kind="fact", key_id=key_id, sealed=sealed
+        )
+        record_event(
+            action="case.restricted",
+            actor=by,
+            report_id=current.report_id,
+            detail={"case": str(current.id), "people": sorted(people)},
+        )
+    return current
+
+
+def lift_restriction(*, case: Case, by: User) -> Case:
+    with transaction.atomic():
+        current = _locked(case)
+        CaseAccess.objects.filter(case=current).delete()
+        current.restricted = False
+        current.save(update_fields=["restricted"])
+        record_event(
+            action="case.restriction_lifted",
+            actor=by,
+            report_id=current.report_id,
+            detail={"case": str(current.id)},
+        )
+    return current
+
+
+def refuse_access(*, case: Case, by: User) -> None:
+    """Record that someone not named on a restricted case tried to open it."""
+    with transaction.atomic():
+        record_event(
+            action="case.access_refused",
+            actor=by,
+            report_id=case.report_id,
+            detail={"case": str(case.id)},
+        )

@@ -66,6 +66,11 @@ def reports(request: HttpRequest) -> HttpResponse:
 def report(request: HttpRequest, report_id: uuid.UUID) -> HttpResponse:
     """Open one report's sealed answers. Every opening, and every failure to open, is audited."""
     item = get_object_or_404(Report, pk=report_id)
+    case = Case.objects.filter(report=item).first()
+    user = cast(User, request.user)
+    if case is not None and not services.can_open(case, user):
+        services.refuse_access(case=case, by=user)
+        return render(request, "staff/restricted.html", status=403)
     try:
         contents = open_sealed(
             record_id=str(item.id), key_id=item.sealed_key_id, ciphertext=bytes(item.sealed)
@@ -85,9 +90,8 @@ def report(request: HttpRequest, report_id: uuid.UUID) -> HttpResponse:
     # The event commits before the contents are sent: no opening goes unrecorded.
     with transaction.atomic():
         record_event(action="report.opened", actor=request.user, report_id=item.id)
-        case = Case.objects.filter(report=item).first()
         if case is not None:
-            services.record_first_read(case=case, by=cast(User, request.user))
+            services.record_first_read(case=case, by=user)
     audience = contents.get("audience", item.audience)
     return render(
         request,
@@ -243,6 +247,9 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     """
     case = _case_or_404(case_id)
     user = cast(User, request.user)
+    if not services.can_open(case, user):
+        services.refuse_access(case=case, by=user)
+        return render(request, "staff/restricted.html", status=403)
     action = request.POST.get("action", "") if request.method == "POST" else ""
     forms_ = _bound_forms(case, request.POST if action in FORMS else None, action)
     error = ""

@@ -1,0 +1,70 @@
+"""Restricted cases: only the people named may open them; others see only that one exists."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from haven.audit.models import AuditEvent
+from haven.cases import services
+from haven.cases.services import CaseRuleBroken
+from tests.conftest import text_of
+from tests.factories import StaffUserFactory
+
+
+@pytest.fixture
+def people(db):
+    return StaffUserFactory(), StaffUserFactory(), StaffUserFactory()
+
+
+def client_for(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def restricted(journey, people):
+    supervisor, named, _other = people
+    case = journey.submit("professional").case
+    return services.restrict_case(
+        case=case, by=supervisor, allowed=[named], reason="The person of concern is a colleague"
+    )
+
+
+def test_a_restriction_needs_a_reason(journey, people):
+    case = journey.submit("parent").case
+    with pytest.raises(CaseRuleBroken):
+        services.restrict_case(case=case, by=people[0], allowed=[], reason=" ")
+
+
+def test_only_the_people_named_may_open_a_restricted_case(restricted, people):
+    supervisor, named, other = people
+    assert services.can_open(restricted, supervisor) and services.can_open(restricted, named)
+    assert not services.can_open(restricted, other)
+    for url in (
+        reverse("staff:case", args=[restricted.id]),
+        reverse("staff:report", args=[restricted.report_id]),
+    ):
+        response = client_for(other).get(url)
+        assert response.status_code == 403
+        assert "This case is restricted" in text_of(response)
+        assert client_for(named).get(url).status_code == 200
+    assert AuditEvent.objects.filter(action="case.access_refused", actor=other).count() == 2
+    event = AuditEvent.objects.get(action="case.restricted")
+    assert event.detail == {"case": str(restricted.id), "people": sorted([supervisor.pk, named.pk])}
+
+
+def test_others_see_only_that_a_restricted_case_exists(restricted, people):
+    _supervisor, named, other = people
+    hidden = client_for(other).get(reverse("staff:queue")).content.decode()
+    assert restricted.reference not in hidden
+    assert "A restricted case: only the people named on it can see it." in hidden
+    shown = client_for(named).get(reverse("staff:queue")).content.decode()
+    assert restricted.reference in shown
+
+
+def test_lifting_the_restriction_opens_the_case_to_everyone(restricted, people):
+    supervisor, _named, other = people
+    services.lift_restriction(case=restricted, by=supervisor)
+    restricted.refresh_from_db()
+    assert services.can_open(restricted, other)
