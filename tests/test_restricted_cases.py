@@ -1,25 +1,22 @@
 """Restricted cases: only the people named may open them; others see only that one exists."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from haven.audit.models import AuditEvent
 from haven.cases import services
 from haven.cases.services import CaseRuleBroken
 from tests.conftest import text_of
-from tests.factories import StaffUserFactory
+from tests.factories import StaffUserFactory, verified_client
 
 
 @pytest.fixture
 def people(db):
-    return StaffUserFactory(), StaffUserFactory(), StaffUserFactory()
+    return StaffUserFactory(role="supervisor"), StaffUserFactory(), StaffUserFactory()
 
 
 def client_for(user):
-    client = Client()
-    client.force_login(user)
-    return client
+    return verified_client(user)
 
 
 @pytest.fixture

@@ -13,4 +13,7 @@ urlpatterns = [
     path("reports/<uuid:report_id>/", views.report, name="report"),
     path("queue/", views.queue, name="queue"),
     path("cases/<uuid:case_id>/", views.case_detail, name="case"),
+    path("cases/<uuid:case_id>/assign/", views.assign, name="assign"),
+    path("team/", views.team, name="team"),
+    path("audit/", views.audit, name="audit"),
 ]

@@ -16,20 +16,22 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from haven.accounts.services import has_permission
+from haven.audit.queries import opened_by, who_opened
 from haven.audit.services import record_event
 from haven.cases import services
 from haven.cases.lifecycle import Status, moves_from
 from haven.cases.models import Case, CaseLink, NoteKind
-from haven.cases.queries import QueueFilter, page_of
+from haven.cases.queries import QueueFilter, page_of, workload
 from haven.cases.queries import queue as cases_queue
 from haven.cases.services import open_text, time_left
 from haven.reporting import summary
 from haven.reporting.models import Report
 from haven.sealing.keystore import KeyUnavailable
 from haven.sealing.services import SealBroken, open_sealed
-from haven.staff.access import staff_required
+from haven.staff.access import refuse, requires, staff_required
 from haven.staff.forms import (
     ContactAttemptForm,
     LinkForm,
@@ -104,7 +106,7 @@ def report(request: HttpRequest, report_id: uuid.UUID) -> HttpResponse:
 
 
 @require_GET
-@staff_required
+@requires("cases.view")
 def queue(request: HttpRequest) -> HttpResponse:
     """Cases in priority order; the list shows no sealed content."""
     filters = QueueFilter.from_query(request.GET.dict())
@@ -239,7 +241,7 @@ def _bound_forms(case: Case, data: Any = None, which: str = "") -> dict[str, for
 
 
 @require_http_methods(["GET", "POST"])
-@staff_required
+@requires("cases.view")
 def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     """The case: triage and its reasons, time targets, actions, and the chronology.
 
@@ -250,6 +252,8 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     if not services.can_open(case, user):
         services.refuse_access(case=case, by=user)
         return render(request, "staff/restricted.html", status=403)
+    if request.method == "POST" and not has_permission(user, "cases.work"):
+        return refuse(request, reason="permission")
     action = request.POST.get("action", "") if request.method == "POST" else ""
     forms_ = _bound_forms(case, request.POST if action in FORMS else None, action)
     error = ""
@@ -330,5 +334,77 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             "linked": linked,
             "nav": "queue",
             "back_url": reverse("staff:queue"),
+        },
+    )
+
+
+# --- Supervisors: the team, reassignment, and the audit trail --------------------------------
+
+
+@require_GET
+@requires("team.view")
+def team(request: HttpRequest) -> HttpResponse:
+    user = cast(User, request.user)
+    overdue = page_of(cases_queue(user=user, filters=QueueFilter(overdue=True)), page=1)[0]
+    advisors = User.objects.filter(is_active=True, is_staff=True).order_by("username")
+    return render(
+        request,
+        "staff/team.html",
+        {
+            "workload": workload(),
+            "overdue": [(case, time_left(case)) for case in overdue],
+            "advisors": advisors,
+            "may_assign": has_permission(user, "cases.assign"),
+            "nav": "team",
+        },
+    )
+
+
+@require_POST
+@requires("cases.assign")
+def assign(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    case = _case_or_404(case_id)
+    chosen = request.POST.get("advisor", "")
+    to = (
+        User.objects.filter(pk=chosen, is_active=True, is_staff=True).first()
+        if chosen.isdigit()
+        else None
+    )
+    if chosen and to is None:
+        return redirect("staff:team")
+    services.assign_case(case=case, to=to, by=cast(User, request.user))
+    return redirect("staff:team")
+
+
+@require_GET
+@requires("audit.view")
+def audit(request: HttpRequest) -> HttpResponse:
+    """Who opened case X? What did advisor Y open today?"""
+    reference = request.GET.get("reference", "").strip().upper()[:24]
+    username = request.GET.get("advisor", "")[:150]
+    case = Case.objects.filter(reference=reference).first() if reference else None
+    person = User.objects.filter(username=username).first() if username else None
+    with transaction.atomic():
+        record_event(
+            action="audit.searched",
+            actor=request.user,
+            detail={"by_case": bool(reference), "by_person": bool(username)},
+        )
+    return render(
+        request,
+        "staff/audit.html",
+        {
+            "reference": reference,
+            "username": username,
+            "case": case,
+            "person": person,
+            "case_events": list(who_opened(report_id=case.report_id).select_related("actor")[:200])
+            if case
+            else [],
+            "person_events": list(opened_by(user=person)[:200]) if person else [],
+            "advisors": User.objects.filter(is_staff=True)
+            .order_by("username")
+            .values_list("username", flat=True),
+            "nav": "audit",
         },
     )
