@@ -65,3 +65,34 @@ def test_lifting_the_restriction_opens_the_case_to_everyone(restricted, people):
     services.lift_restriction(case=restricted, by=supervisor)
     restricted.refresh_from_db()
     assert services.can_open(restricted, other)
+
+
+def test_a_supervisor_restricts_and_lifts_through_the_case_page(journey, people):
+    supervisor, named, other = people
+    case = journey.submit("parent").case
+    url = reverse("staff:case", args=[case.id])
+    client = client_for(supervisor)
+    assert (
+        client.post(
+            url, {"action": "restrict", "people": [str(named.pk)], "reason": "Colleague"}
+        ).status_code
+        == 302
+    )
+    case.refresh_from_db()
+    assert case.restricted and not services.can_open(case, other)
+    no_reason = client.post(url, {"action": "restrict", "people": [str(named.pk)], "reason": ""})
+    assert "Give a reason for restricting the case." in text_of(no_reason)
+    assert client.post(url, {"action": "lift"}).status_code == 302
+    case.refresh_from_db()
+    assert not case.restricted
+
+
+def test_an_advisor_cannot_restrict(journey, people):
+    _supervisor, named, _other = people
+    case = journey.submit("parent").case
+    response = client_for(named).post(
+        reverse("staff:case", args=[case.id]), {"action": "restrict", "reason": "x"}
+    )
+    assert response.status_code == 403
+    case.refresh_from_db()
+    assert not case.restricted

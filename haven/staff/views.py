@@ -265,6 +265,23 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
                 if item is not None:
                     services.complete_safety_action(item=item, by=user)
                 return redirect("staff:case", case.id)
+            if action in ("restrict", "lift"):
+                if not has_permission(user, "cases.restrict"):
+                    return refuse(request, reason="permission")
+                if action == "lift":
+                    services.lift_restriction(case=case, by=user)
+                else:
+                    named = User.objects.filter(
+                        pk__in=[p for p in request.POST.getlist("people") if p.isdigit()],
+                        is_staff=True,
+                    )
+                    services.restrict_case(
+                        case=case,
+                        by=user,
+                        allowed=list(named),
+                        reason=request.POST.get("reason", "")[:2000],
+                    )
+                return redirect("staff:case", case.id)
             if action == "claim":
                 services.claim_case(case=case, by=user)
                 return redirect("staff:case", case.id)
@@ -332,6 +349,13 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
                 (a, open_text(case, a.key_id, a.sealed)) for a in case.safety_actions.all()
             ],
             "linked": linked,
+            "may_restrict": has_permission(user, "cases.restrict"),
+            "staff": User.objects.filter(is_active=True, is_staff=True).order_by("username")
+            if has_permission(user, "cases.restrict")
+            else [],
+            "named": set(case.access.values_list("user_id", flat=True))
+            if case.restricted
+            else set(),
             "nav": "queue",
             "back_url": reverse("staff:queue"),
         },
