@@ -14,6 +14,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django_otp_webauthn import exceptions
 from django_otp_webauthn.helpers import WebAuthnHelper
 from django_otp_webauthn.views import (
@@ -46,8 +47,8 @@ class PasskeyHelper(WebAuthnHelper):  # type: ignore[misc]
 
 class StaffOnly(exceptions.OTPWebAuthnApiError):  # type: ignore[misc]
     status_code = 403
-    code = "staff_only"
-    default_detail = "Only staff accounts can use passkeys here."
+    default_code = "staff_only"
+    default_detail = _("Only staff accounts can use passkeys here.")
 
 
 def _check_staff(request: HttpRequest) -> None:

@@ -181,7 +181,8 @@ def pending_totp(user: AbstractBaseUser) -> TOTPDevice:
 @dataclass(frozen=True)
 class CodeCheck:
     ok: bool
-    # Set when django-otp's throttling refused to check the code at all.
+    # Set when django-otp's throttling refused to check the code at all (after wrong codes,
+    # each try must wait 1, 2, 4 ... seconds longer than the last).
     wait_seconds: int = 0
 
 
@@ -205,7 +206,7 @@ def confirm_totp(*, request: HttpRequest, device: TOTPDevice, code: str) -> Code
         return CodeCheck(ok=False, wait_seconds=wait)
     if not device.verify_token(_clean_digits(code)):
         record_event(action="staff.mfa_failed", actor=request.user, detail={"method": "totp"})
-        return CodeCheck(ok=False, wait_seconds=_wait(device))
+        return CodeCheck(ok=False)
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     otp_login(request, device)
@@ -232,7 +233,7 @@ def verify_totp(*, request: HttpRequest, code: str) -> CodeCheck:
             record_event(action="staff.mfa_verified", actor=user, detail={"method": "totp"})
             return CodeCheck(ok=True)
     record_event(action="staff.mfa_failed", actor=user, detail={"method": "totp"})
-    return CodeCheck(ok=False, wait_seconds=min((_wait(d) for d in devices), default=0))
+    return CodeCheck(ok=False)
 
 
 # --- Recovery codes ----------------------------------------------------------------------------
@@ -293,7 +294,7 @@ def use_recovery_code(*, request: HttpRequest, code: str) -> CodeCheck:
         if not crockford.is_valid(cleaned):
             device.throttle_increment()
         record_event(action="staff.mfa_failed", actor=user, detail={"method": "recovery_code"})
-        return CodeCheck(ok=False, wait_seconds=_wait(device))
+        return CodeCheck(ok=False)
     otp_login(request, device)
     record_event(
         action="staff.recovery_code_used",
