@@ -88,6 +88,9 @@ SECRET_KEY = secret("HAVEN_SECRET_KEY")
 HAVEN_RECEIPT_KEY = secret("HAVEN_RECEIPT_KEY")
 # Keys the pseudonymous client-address buckets used by the submission rate limit.
 HAVEN_RATE_LIMIT_KEY = secret("HAVEN_RATE_LIMIT_KEY")
+# Keys the blind indexes of identifiers in reports (usernames, email addresses, phone numbers,
+# links; haven.linking): without it a copy of the database cannot be searched for a guessed one.
+HAVEN_INDEX_KEY = secret("HAVEN_INDEX_KEY")
 
 DEBUG = envbool("HAVEN_DEBUG", False)
 ALLOWED_HOSTS = envlist(
@@ -114,6 +117,7 @@ INSTALLED_APPS = [
     "haven.reporting",
     "haven.triage",
     "haven.cases",
+    "haven.linking",
     "haven.staff",
     "haven.accounts",
 ]

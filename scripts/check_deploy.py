@@ -24,6 +24,7 @@ with tempfile.TemporaryDirectory() as var:
         "HAVEN_SECRET_KEY": secrets.token_urlsafe(50),
         "HAVEN_RECEIPT_KEY": secrets.token_urlsafe(32),
         "HAVEN_RATE_LIMIT_KEY": secrets.token_urlsafe(32),
+        "HAVEN_INDEX_KEY": secrets.token_urlsafe(32),
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

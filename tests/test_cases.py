@@ -11,6 +11,7 @@ from haven.cases.lifecycle import TRANSITIONS, Status
 from haven.cases.models import Case, Transition
 from haven.cases.services import CaseRuleBroken
 from tests.factories import StaffUserFactory
+from tests.journey import ANSWERS
 
 
 @pytest.fixture
@@ -212,7 +213,8 @@ def test_priority_changes_need_a_reason_and_keep_the_computation(case, advisor):
 
 def test_notes_safety_actions_and_links(journey, advisor):
     first = journey.submit("parent").case
-    second = journey.submit("child").case
+    # Another person of concern: the same username would have linked the two automatically.
+    second = journey.submit("child", {"where": {**ANSWERS["where"], "usernames": "@other"}}).case
     note = services.add_note(case=first, by=advisor, kind="opinion", text="note-marker-881")
     assert b"note-marker-881" not in bytes(note.sealed)
     assert services.open_text(first, note.key_id, note.sealed) == "note-marker-881"

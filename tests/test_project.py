@@ -60,7 +60,12 @@ def test_production_refuses_to_start_without_its_secrets(tmp_path):
 
 def test_secrets_can_be_read_from_files(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("HAVEN_")}
-    for name in ("HAVEN_SECRET_KEY", "HAVEN_RECEIPT_KEY", "HAVEN_RATE_LIMIT_KEY"):
+    for name in (
+        "HAVEN_SECRET_KEY",
+        "HAVEN_RECEIPT_KEY",
+        "HAVEN_RATE_LIMIT_KEY",
+        "HAVEN_INDEX_KEY",
+    ):
         (tmp_path / name).write_text(f"file-secret-{name}-0123456789abcdef0123456789abcdef\n")
         env[f"{name}_FILE"] = str(tmp_path / name)
     env.update(HAVEN_ENV="production", HAVEN_VAR_DIR=str(tmp_path), HAVEN_ALLOWED_HOSTS="x.example")

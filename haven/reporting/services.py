@@ -16,6 +16,7 @@ from django.db.models import F
 from haven.audit.services import record_event
 from haven.cases.services import open_case
 from haven.core import crockford
+from haven.linking.services import index_report, link_new_report
 from haven.reporting import journey
 from haven.reporting.models import AgeBand, Answer, Report, SubmissionCounter
 from haven.sealing.services import reporter_keys, seal
@@ -94,6 +95,8 @@ def submit_report(
     - with ``client_bucket``, at most HAVEN_SUBMISSIONS_PER_WINDOW reports per window, else
       SubmissionRefused("rate_limit");
     - the follow-up code is returned once and stored only as an HMAC verifier.
+    - identifiers of the person of concern are stored only as blind indexes, and the case is
+      linked to the open cases that share one (haven.linking).
     """
     if not journey.ready_to_check(answers):
         raise SubmissionRefused("incomplete")
@@ -148,6 +151,8 @@ def submit_report(
                     detail={"channel": report.channel, "audience": audience},
                 )
                 open_case(report=report, assessment=assessment)
+                index_report(report=report, answers=kept)
+                link_new_report(report=report)
             return Receipt(report=report, followup_code=code)
         except IntegrityError:
             # Either a concurrent request sent this draft first, or the reference collided.
