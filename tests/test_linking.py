@@ -3,10 +3,12 @@ phone number, profile link) are linked, and only blind indexes of the identifier
 
 from __future__ import annotations
 
+import threading
 import uuid
 from typing import Any
 
 import pytest
+from django.db import connection, connections
 from django.test import Client
 from django.utils import timezone
 
@@ -434,3 +436,28 @@ def test_a_restricted_case_is_counted_and_flagged_restricted():
 
     [group] = linked_reports(case=second.case)
     assert [(c.reference, c.restricted) for c in group.cases] == [(first.reference, True)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_reports_sent_at_the_same_instant_still_link():
+    """The audit head lock serialises submissions, so the second to commit sees the first."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises every write transaction; the race is PostgreSQL's")
+    for round_ in range(10):
+        barrier = threading.Barrier(2)
+        sent: list[Report] = []
+
+        def submit(barrier=barrier, sent=sent, round_=round_):
+            try:
+                barrier.wait()
+                sent.append(send(names=f"@same_instant_{round_}"))
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=submit) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        first, second = sent
+        assert len(links_between(first, second)) == 1
