@@ -184,3 +184,18 @@ def test_case_pages_need_staff(client, cases):
     urgent, _ = cases
     assert client.get(reverse("staff:case", args=[urgent.id])).status_code == 302
     assert client.get(reverse("staff:queue")).status_code == 302
+
+
+def test_the_case_page_says_how_many_other_reports_mention_the_same_person(
+    staff_client, journey, settings
+):
+    settings.HAVEN_SUBMISSIONS_PER_WINDOW = 100
+    where = {"platform": "Instagram", "usernames": "@Shared_Handle_9", "action": "continue"}
+    first = journey.submit("parent", {"where": where}).case
+    second = journey.submit(
+        "member_of_public",
+        {"where": {**where, "usernames": "https://www.instagram.com/shared_handle_9/"}},
+    ).case
+    text = text_of(staff_client.get(reverse("staff:case", args=[second.id])))
+    assert "1 other report mentions the same username" in text
+    assert first.reference in text

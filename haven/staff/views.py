@@ -23,10 +23,11 @@ from haven.audit.queries import opened_by, who_opened
 from haven.audit.services import record_event
 from haven.cases import services
 from haven.cases.lifecycle import Status, moves_from
-from haven.cases.models import Case, CaseLink, NoteKind
+from haven.cases.models import Case, CaseAccess, CaseLink, NoteKind
 from haven.cases.queries import QueueFilter, page_of, workload
 from haven.cases.queries import queue as cases_queue
 from haven.cases.services import open_text, time_left
+from haven.linking.services import linked_reports
 from haven.reporting import summary
 from haven.reporting.models import Report
 from haven.sealing.keystore import KeyUnavailable
@@ -129,6 +130,15 @@ def queue(request: HttpRequest) -> HttpResponse:
             "statuses": Status.choices,
             "nav": "queue",
         },
+    )
+
+
+def _openable_restricted(case: Case, user: User) -> set[uuid.UUID]:
+    """The restricted cases, among those this one mentions, that this person is named on."""
+    return set(
+        CaseAccess.objects.filter(user=user, case__restricted=True).values_list(
+            "case_id", flat=True
+        )
     )
 
 
@@ -349,6 +359,8 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
                 (a, open_text(case, a.key_id, a.sealed)) for a in case.safety_actions.all()
             ],
             "linked": linked,
+            "mentions": linked_reports(case=case),
+            "openable": _openable_restricted(case, user),
             "may_restrict": has_permission(user, "cases.restrict"),
             "staff": User.objects.filter(is_active=True, is_staff=True).order_by("username")
             if has_permission(user, "cases.restrict")
