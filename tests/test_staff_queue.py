@@ -199,3 +199,5 @@ def test_the_case_page_says_how_many_other_reports_mention_the_same_person(
     text = text_of(staff_client.get(reverse("staff:case", args=[second.id])))
     assert "1 other report mentions the same username" in text
     assert first.reference in text
+    queue = text_of(staff_client.get(reverse("staff:queue")))
+    assert f"{first.reference} Linked" in queue and f"{second.reference} Linked" in queue

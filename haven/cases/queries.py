@@ -10,7 +10,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from haven.cases.lifecycle import OPEN_STATUSES, Status
-from haven.cases.models import Case, CaseAccess
+from haven.cases.models import Case, CaseAccess, CaseLink
 from haven.triage.rules import Priority
 
 QUEUE_COLUMNS = (
@@ -67,7 +67,8 @@ def queue(*, user: User, filters: QueueFilter, now: datetime | None = None) -> Q
         cases = cases.filter(next_due_at__lt=now or timezone.now())
     # One EXISTS per row, not a query per row: may this person open it if it is restricted?
     named = CaseAccess.objects.filter(case=OuterRef("pk"), user=user)
-    cases = cases.annotate(may_open=Exists(named))
+    linked = CaseLink.objects.filter(Q(from_case=OuterRef("pk")) | Q(to_case=OuterRef("pk")))
+    cases = cases.annotate(may_open=Exists(named), linked=Exists(linked))
     return (
         cases.select_related("assigned_to")
         .only(*QUEUE_COLUMNS)
