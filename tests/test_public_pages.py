@@ -131,3 +131,11 @@ def test_not_ready_to_report_gives_the_helpline_childline_and_emergency_number(c
     assert "0808 800 5000" in text
     assert "0800 1111" in text
     assert "call 999" in text
+
+
+def test_what_happens_names_the_organisation_that_reads_reports(journey, settings):
+    settings.HAVEN_ORGANISATION_NAME = "Example Trust"
+    journey.choose("parent")
+    assert "go to the child protection team at Example Trust." in text_of(
+        journey.client.get(reverse("reporting:what_happens"))
+    )

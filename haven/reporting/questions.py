@@ -479,7 +479,9 @@ class ContactQuestion(Question):
         error_messages={"required": _("Select whether we can contact you")},
     )
     contact_choice.item_hints = {  # type: ignore[attr-defined]
-        "no": _("You will get a follow-up code instead, so you can check back with us."),
+        "no": _(
+            "You will get a follow-up code instead: it shows the report is yours if you get in touch later."
+        ),
     }
     name = text(100, label=_("Your name (optional)"), autocomplete="name")
     phone = text(30, label=_("Phone number"), autocomplete="tel", width="govuk-input--width-20")
