@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from haven.accounts import services
@@ -108,3 +109,15 @@ def test_creating_an_account_and_changing_its_role_are_audited():
 def test_an_unknown_role_is_refused():
     with pytest.raises(ValueError):
         services.create_staff_account(username="x", password="y" * 12, role="superuser")
+
+
+@pytest.mark.django_db
+def test_staff_pages_link_to_the_account_page_once_the_second_factor_is_passed():
+    user = StaffUserFactory()
+    verified = verified_client(user)
+    unverified = Client()
+    unverified.force_login(StaffUserFactory())
+    link = f'href="{reverse("staff:account:home")}"'
+
+    assert link in verified.get(reverse("staff:reports")).content.decode()
+    assert link not in unverified.get(reverse("staff:account:enrol")).content.decode()
