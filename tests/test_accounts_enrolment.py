@@ -197,3 +197,23 @@ def test_a_verified_session_can_add_a_second_app(db):
     assert response.url == reverse("staff:account:home") + "?added=app"
     assert TOTPDevice.objects.filter(user=user, confirmed=True).count() == 2
     assert not AuditEvent.objects.filter(action="staff.recovery_codes_issued").exists()
+
+
+def test_an_account_left_with_only_recovery_codes_uses_one_before_setting_up_again(db):
+    from haven.accounts import services
+
+    user = StaffUserFactory()
+    codes = services.issue_recovery_codes(user=user)
+    client = Client()
+    client.force_login(user)
+
+    assert client.get(reverse("staff:account:enrol")).url.startswith(
+        reverse("staff:account:verify")
+    )
+    assert client.get(reverse("staff:account:verify")).url.startswith(
+        reverse("staff:account:recovery")
+    )
+    client.post(reverse("staff:account:recovery"), {"code": codes[0]})
+    response = client.get(reverse("staff:account:enrol"))
+    assert response.status_code == 200
+    assert "Set up a second way to prove it is you" in text_of(response)

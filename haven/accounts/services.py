@@ -95,6 +95,18 @@ def has_second_factor(user: AnyUser) -> bool:
     )
 
 
+def must_verify_first(user: AnyUser) -> bool:
+    """Whether the account has any way left to prove the second factor, recovery codes included.
+
+    Such an account must use it before it may set anything up: a password alone never adds a
+    device. Only an account with nothing at all enrols on the strength of its password.
+    """
+    return has_second_factor(user) or (
+        user.is_authenticated
+        and StaticToken.objects.filter(device__user_id=user.pk, device__confirmed=True).exists()
+    )
+
+
 @transaction.atomic
 def create_staff_account(
     *, username: str, password: str, role: str, by: AnyUser | None = None

@@ -119,7 +119,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, AbstractBaseUser)
     first = not services.has_second_factor(user)
-    if not first and not services.is_verified(user):
+    if services.must_verify_first(user) and not services.is_verified(user):
         # Someone holding only the password must not add a device of their own.
         return HttpResponseRedirect(second_factor_url(request, next_url(request)))
     device = services.pending_totp(user)
@@ -167,10 +167,15 @@ def verify(request: HttpRequest) -> HttpResponse:
     user = request.user
     if services.is_verified(user):
         return redirect(next_url(request))
-    if not services.has_second_factor(user):
+    if not services.must_verify_first(user):
         return HttpResponseRedirect(second_factor_url(request, next_url(request)))
     has_app = TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).exists()
     has_passkey = get_credential_model().objects.filter(user_id=user.pk, confirmed=True).exists()
+    if not (has_app or has_passkey):
+        # Only recovery codes are left: use one, then set up a new app.
+        return redirect(
+            f"{reverse('staff:account:recovery')}?{urlencode({'next': next_url(request)})}"
+        )
     form = AppCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         check = services.verify_totp(request=request, code=form.cleaned_data["code"])

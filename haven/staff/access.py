@@ -58,7 +58,7 @@ def refuse(request: HttpRequest, *, reason: str) -> HttpResponse:
 
 def second_factor_url(request: HttpRequest, next_url: str | None = None) -> str:
     """Where a signed-in account without a verified second factor goes next."""
-    name = "verify" if services.has_second_factor(request.user) else "enrol"
+    name = "verify" if services.must_verify_first(request.user) else "enrol"
     target = next_url if next_url is not None else request.get_full_path()
     return f"{reverse(f'staff:account:{name}')}?{urlencode({'next': target})}"
 
