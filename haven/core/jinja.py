@@ -88,7 +88,11 @@ def may(user: Any, permission: str) -> bool:
     """Whether the signed-in person's role grants ``permission`` (for showing links only)."""
     from haven.accounts.services import has_permission
 
-    return bool(getattr(user, "is_authenticated", False)) and has_permission(user, permission)
+    if not getattr(user, "is_authenticated", False):
+        return False
+    # Nothing of the staff side is offered until the second factor is passed.
+    verified = getattr(user, "is_verified", None)
+    return bool(verified and verified()) and has_permission(user, permission)
 
 
 # The staff menu: (permission needed, URL name, label, the ``nav`` value that marks it active).

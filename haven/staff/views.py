@@ -6,7 +6,6 @@ import uuid
 from typing import Any, cast
 
 from django import forms
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -44,16 +43,6 @@ from haven.staff.forms import (
 from haven.triage.rules import Priority
 
 LIST_COLUMNS = ("id", "reference", "received_at", "audience", "concerns", "danger_now", "channel")
-
-
-class SignInView(auth_views.LoginView):
-    template_name = "staff/sign_in.html"
-    redirect_authenticated_user = True
-
-
-class SignOutView(auth_views.LogoutView):
-    # Without a next page Django renders registration/logged_out.html, which Haven has not got.
-    next_page = "staff:login"
 
 
 @require_GET
