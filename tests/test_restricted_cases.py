@@ -96,3 +96,31 @@ def test_an_advisor_cannot_restrict(journey, people):
     assert response.status_code == 403
     case.refresh_from_db()
     assert not case.restricted
+
+
+def test_a_restricted_case_mentioned_on_a_case_page_is_named_only_to_its_people(journey, people):
+    supervisor, named, other = people
+
+    def naming(handle):
+        return {"where": {"platform": "ExampleChat", "usernames": handle, "action": "continue"}}
+
+    hidden = journey.submit("parent", naming("@shared_handle_x")).case
+    services.restrict_case(case=hidden, by=supervisor, allowed=[named], reason="A colleague")
+    # Named on other restricted cases too: the page reads only the ones it mentions.
+    for n in range(3):
+        services.restrict_case(
+            case=journey.submit("parent", naming(f"@someone_else_{n}")).case,
+            by=supervisor,
+            allowed=[named],
+            reason="Another",
+        )
+    shown = journey.submit("parent", naming("@shared_handle_x")).case
+    url = reverse("staff:case", args=[shown.id])
+
+    as_named = client_for(named).get(url)
+    as_other = client_for(other).get(url)
+
+    assert as_named.context["openable"] == {hidden.id}
+    assert "A restricted case" not in text_of(as_named)
+    assert as_other.context["openable"] == set()
+    assert "A restricted case" in text_of(as_other)

@@ -193,3 +193,16 @@ def test_a_report_whose_sealed_answers_were_swapped_is_not_shown_as_that_report(
     assert "do not open as this report" in text_of(response)
     event = AuditEvent.objects.get(action="report.open_failed")
     assert (event.report_id, event.detail) == (second.id, {"reason": "seal_broken"})
+
+
+def test_a_long_list_says_more_than_instead_of_counting_every_report(staff_client, monkeypatch):
+    from haven.staff import views
+
+    monkeypatch.setattr(views, "REPORT_COUNT_CAP", 2)
+    for n in range(3):
+        send(minutes_ago=n)
+
+    response = staff_client.get(reverse("staff:reports"))
+
+    assert "More than 2 reports, newest first" in text_of(response)
+    assert len(references_in(response.content.decode())) == 3

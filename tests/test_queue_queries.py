@@ -1,0 +1,146 @@
+"""The queue and the case page cost a fixed number of queries, however many rows they show.
+
+Each test counts the queries of a page with one row, then asserts the same count with many:
+a query per row (an N+1) fails it, whatever the sign-in machinery costs on its own.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from haven.cases import services
+from haven.cases.lifecycle import Status
+from haven.cases.models import Case, CaseAccess
+from haven.cases.seeding import seed_reports
+from tests.factories import StaffUserFactory
+
+
+def queries_of(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured), [q["sql"] for q in captured.captured_queries]
+
+
+@pytest.fixture
+def team(db):
+    return [StaffUserFactory() for _ in range(3)]
+
+
+@pytest.mark.parametrize(
+    "query", ["", "?priority=P2&unassigned=1", "?overdue=1", "?status=assessing", "?mine=1"]
+)
+def test_the_queue_costs_the_same_queries_for_one_row_and_for_fifty(
+    staff_client, staff_user, team, django_assert_num_queries, query
+):
+    seed_reports(count=1)
+    Case.objects.update(status=Status.ASSESSING, priority="P2", assigned_to=None)
+    url = reverse("staff:queue") + query
+    staff_client.get(url)
+    one, _ = queries_of(staff_client, url)
+
+    seed_reports(count=60)
+    cases = list(Case.objects.order_by("id"))
+    for n, case in enumerate(cases):
+        # Every row of the page shows: an advisor (or none), a restriction, a time target.
+        case.status = Status.ASSESSING
+        case.priority = "P2"
+        case.next_due_at = case.first_read_due
+        case.closed_at = None
+        case.assigned_to = None if n % 3 == 0 else [staff_user, *team][n % 4]
+        case.restricted = n % 5 == 0
+        case.save()
+        if case.restricted:
+            CaseAccess.objects.create(case=case, user=team[0])
+    response = staff_client.get(url)
+    assert response.status_code == 200
+    assert len(response.context["cases"]) >= 10
+    with django_assert_num_queries(one):
+        staff_client.get(url)
+
+
+def test_the_queue_reads_cases_in_one_query(staff_client):
+    seed_reports(count=30)
+    _, sqls = queries_of(staff_client, reverse("staff:queue"))
+    assert len([sql for sql in sqls if "cases_case" in sql]) == 1
+
+
+def test_the_case_page_costs_the_same_queries_bare_and_full(
+    staff_client, staff_user, team, django_assert_num_queries
+):
+    seed_reports(count=8)
+    # A restricted case among those mentioned costs one query more (who is named on it): here,
+    # none is, so the two pages can be compared.
+    Case.objects.update(restricted=False)
+    bare, full, *others = list(Case.objects.order_by("id"))
+    Case.objects.filter(pk__in=[bare.pk, full.pk]).update(
+        status=Status.NEW,
+        restricted=False,
+        closed_at=None,
+        assigned_to=None,
+        first_read_at=None,
+        first_read_by=None,
+        first_contact_at=None,
+    )
+    bare_url = reverse("staff:case", args=[bare.id])
+    staff_client.get(bare_url)
+    baseline, _ = queries_of(staff_client, bare_url)
+
+    full.refresh_from_db()
+    first, second, third = team
+    services.claim_case(case=full, by=first)
+    services.record_first_read(case=full, by=first)
+    services.change_status(case=full, to=Status.ASSESSING, by=first)
+    services.change_status(case=full, to=Status.MEETS_THRESHOLD, by=second, reason="Meets it.")
+    services.change_status(case=full, to=Status.CONTACTING, by=third)
+    services.change_priority(case=full, to="P1", by=second, reason="Seen again.")
+    for n, person in enumerate([first, second, third, staff_user]):
+        services.add_note(case=full, by=person, kind="fact", text=f"Note {n}")
+        services.log_contact_attempt(
+            case=full, by=person, method="phone", outcome="no_answer", note=f"Tried {n}"
+        )
+        item = services.add_safety_action(
+            case=full, by=person, action=f"Action {n}", owner="School", due_on=None
+        )
+        if n % 2:
+            services.complete_safety_action(item=item, by=person)
+    for other in others:
+        services.link_cases(case=full, other=other, by=first, reason="manual")
+    url = reverse("staff:case", args=[full.id])
+    response = staff_client.get(url)
+    assert response.status_code == 200
+    assert len(response.context["chronology"]) > 15
+    assert len(response.context["linked"]) == len(others)
+    with django_assert_num_queries(baseline):
+        staff_client.get(url)
+
+
+def test_later_pages_follow_on_in_order_and_cost_what_the_first_does(
+    staff_client, django_assert_num_queries
+):
+    seed_reports(count=130)
+    # Reopen most closed cases, so there are three pages to read; the few left closed (their
+    # references start "HVN-0") must stay out of the queue.
+    Case.objects.filter(status=Status.CLOSED).exclude(reference__startswith="HVN-0").update(
+        status=Status.MONITORING, closed_at=None
+    )
+    expected = [case.reference for case in queue_order()]
+    assert len(expected) > 100
+    url = reverse("staff:queue")
+    first, _ = queries_of(staff_client, url)
+    pages = []
+    for number in (1, 2, 3):
+        with django_assert_num_queries(first):
+            response = staff_client.get(f"{url}?page={number}")
+        pages += [case.reference for case, _ in response.context["cases"]]
+    assert pages == expected[:150]
+    assert bool(response.context["next_query"]) == (len(expected) > 150)
+
+
+def queue_order():
+    from django.db.models import F
+
+    return Case.objects.exclude(status=Status.CLOSED).order_by(
+        "priority", F("next_due_at").asc(nulls_last=True), "received_at", "id"
+    )
