@@ -124,3 +124,14 @@ def test_a_restricted_case_mentioned_on_a_case_page_is_named_only_to_its_people(
     assert "A restricted case" not in text_of(as_named)
     assert as_other.context["openable"] == set()
     assert "A restricted case" in text_of(as_other)
+
+
+def test_a_linked_restricted_case_shows_no_reference_to_those_not_named(
+    journey, restricted, people
+):
+    _supervisor, _named, other = people
+    mine = journey.submit("parent").case
+    services.link_cases(case=mine, other=restricted, by=other, reason="manual")
+    page = text_of(client_for(other).get(reverse("staff:case", args=[mine.id])))
+    assert restricted.reference not in page
+    assert "A restricted case" in page

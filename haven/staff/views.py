@@ -141,11 +141,14 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _openable_restricted(mentions: list[LinkedReports], user: User) -> set[uuid.UUID]:
-    """The restricted cases, among those this one mentions, that this person is named on."""
-    # Only the cases mentioned: a supervisor named on thousands of restricted cases would
+def _openable_restricted(
+    mentions: list[LinkedReports], linked: list[Case], user: User
+) -> set[uuid.UUID]:
+    """The restricted cases, among those this one mentions or links to, that this person is named on."""
+    # Only the cases shown: a supervisor named on thousands of restricted cases would
     # otherwise read them all on every case page.
     restricted = {other.case_id for group in mentions for other in group.cases if other.restricted}
+    restricted |= {other.id for other in linked if other.restricted}
     return set(
         CaseAccess.objects.filter(user=user, case_id__in=restricted).values_list(
             "case_id", flat=True
@@ -388,7 +391,7 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             ],
             "linked": linked,
             "mentions": mentions,
-            "openable": _openable_restricted(mentions, user),
+            "openable": _openable_restricted(mentions, linked, user),
             "may_restrict": has_permission(user, "cases.restrict"),
             "staff": User.objects.filter(is_active=True, is_staff=True).order_by("username")
             if has_permission(user, "cases.restrict")
