@@ -37,6 +37,7 @@ def test_the_queue_puts_the_most_urgent_first_and_shows_reasons(staff_client, ca
     assert html.index(urgent.reference) < html.index(standard.reference)
     text = text_of(response)
     assert "The reporter says a child is in danger right now" in text
+    assert "Sexual messages" in text and "Asked for images, Wants to meet" in text
     assert "narrative-marker-queue" not in html
     assert "min left" in text or "Overdue" in text
 

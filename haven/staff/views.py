@@ -39,7 +39,7 @@ from haven.staff.forms import (
     SafetyActionForm,
     StatusForm,
 )
-from haven.triage.rules import Priority
+from haven.triage.rules import CONCERN_LABELS, Priority
 
 LIST_COLUMNS = ("id", "reference", "received_at", "audience", "concerns", "danger_now", "channel")
 
@@ -136,6 +136,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "statuses": Status.choices,
             "status_labels": choice_labels(Status.choices),
             "audience_labels": choice_labels(Audience.choices),
+            "concern_labels": choice_labels(list(CONCERN_LABELS.items())),
             "nav": "queue",
         },
     )

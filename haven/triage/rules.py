@@ -39,6 +39,20 @@ IN_SCOPE_CONCERNS = frozenset(
 OUT_OF_SCOPE_CONCERNS = ("bullying", "fake_account", "hacked_account")
 
 
+# Short names of the concerns a reporter can tick, for staff pages.
+CONCERN_LABELS: dict[str, str | Promise] = {
+    "asked_for_images": _("Asked for images"),
+    "sexual_messages": _("Sexual messages"),
+    "threats_or_money": _("Threats or money"),
+    "wants_to_meet": _("Wants to meet"),
+    "images_shared": _("Images shared"),
+    "something_else": _("Something else"),
+    "bullying": _("Bullying"),
+    "fake_account": _("Fake account"),
+    "hacked_account": _("Hacked account"),
+}
+
+
 @dataclass(frozen=True)
 class Inputs:
     """What triage reads: the report's plaintext triage columns and, at submission, the narrative."""
