@@ -46,15 +46,16 @@ from haven.linking.services import blind_index, identifiers_in_answers, platform
 from haven.reporting import journey
 from haven.reporting.models import Audience, Report
 from haven.reporting.services import (
+    assess_answers,
     followup_verifier,
+    kept_answers,
     new_followup_code,
     new_reference,
     triage_inputs,
 )
 from haven.sealing.keystore import KeyPair, KeyUnavailable, keystore
 from haven.sealing.services import reporter_keys, seal
-from haven.triage.rules import Inputs
-from haven.triage.services import assess, due_at
+from haven.triage.services import due_at
 
 SUBMISSION_KEY_PREFIX = "seeded-"
 SYNTHETIC_STAFF = tuple(f"synthetic-advisor-{n:02d}" for n in range(1, 9))
@@ -320,24 +321,9 @@ def build_batch(size: int, plan: Plan, rng: random.Random, store: CurrentKeyOnly
     for _ in range(size):
         audience = _pick(rng, AUDIENCES)
         answers = synthetic_answers(rng, audience, plan)
-        kept = {
-            step.slug: answers[step.slug]
-            for step in journey.steps_for(audience, answers)
-            if step.slug in answers
-        }
+        kept = kept_answers(audience, answers)
         inputs = triage_inputs(kept)
-        assessment = assess(
-            Inputs(
-                audience=audience,
-                concerns=frozenset(inputs["concerns"]),
-                danger_now=inputs["danger_now"],
-                child_age_band=inputs["child_age_band"],
-                several_children=inputs["several_children"],
-                person_adult=inputs["person_adult"],
-                works_with_children=inputs["works_with_children"],
-                narrative=str(kept["what-happened"]["what_happened"]),
-            )
-        )
+        assessment = assess_answers(audience=audience, kept=kept, inputs=inputs)
         report_id = uuid.uuid4()
         code = new_followup_code()
         sealed = seal(

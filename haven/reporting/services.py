@@ -21,7 +21,7 @@ from haven.reporting import journey
 from haven.reporting.models import AgeBand, Answer, Report, SubmissionCounter
 from haven.sealing.services import reporter_keys, seal
 from haven.triage.rules import Inputs
-from haven.triage.services import assess
+from haven.triage.services import Assessment, assess
 
 REFERENCE_LENGTH = 8  # 40 bits: unique by constraint, retried on the rare collision
 FOLLOWUP_CODE_LENGTH = 16  # 80 bits from the CSPRNG
@@ -66,6 +66,31 @@ def triage_inputs(answers: journey.Answers) -> dict[str, Any]:
     }
 
 
+def kept_answers(audience: str, answers: journey.Answers) -> journey.Answers:
+    """Only the answers to the steps that apply to this audience."""
+    return {
+        step.slug: answers[step.slug]
+        for step in journey.steps_for(audience, answers)
+        if step.slug in answers
+    }
+
+
+def assess_answers(*, audience: str, kept: journey.Answers, inputs: dict[str, Any]) -> Assessment:
+    """Triage a report from its triage columns (``triage_inputs``) and its narrative."""
+    return assess(
+        Inputs(
+            audience=audience,
+            concerns=frozenset(inputs["concerns"]),
+            danger_now=inputs["danger_now"],
+            child_age_band=inputs["child_age_band"],
+            several_children=inputs["several_children"],
+            person_adult=inputs["person_adult"],
+            works_with_children=inputs["works_with_children"],
+            narrative=str(kept.get("what-happened", {}).get("what_happened", "")),
+        )
+    )
+
+
 @dataclass(frozen=True)
 class Receipt:
     report: Report
@@ -100,25 +125,10 @@ def submit_report(
     """
     if not journey.ready_to_check(answers):
         raise SubmissionRefused("incomplete")
-    kept = {
-        step.slug: answers[step.slug]
-        for step in journey.steps_for(audience, answers)
-        if step.slug in answers
-    }
+    kept = kept_answers(audience, answers)
     inputs = triage_inputs(kept)
     # Triage reads the narrative here, before it is sealed; only its outcome is stored.
-    assessment = assess(
-        Inputs(
-            audience=audience,
-            concerns=frozenset(inputs["concerns"]),
-            danger_now=inputs["danger_now"],
-            child_age_band=inputs["child_age_band"],
-            several_children=inputs["several_children"],
-            person_adult=inputs["person_adult"],
-            works_with_children=inputs["works_with_children"],
-            narrative=str(kept.get("what-happened", {}).get("what_happened", "")),
-        )
-    )
+    assessment = assess_answers(audience=audience, kept=kept, inputs=inputs)
     report_id = uuid.uuid4()
     code = new_followup_code()
     sealed = seal(record_id=str(report_id), contents={"audience": audience, "answers": kept})
