@@ -94,7 +94,9 @@ def test_the_case_page_costs_the_same_queries_bare_and_full(
     services.change_status(case=full, to=Status.ASSESSING, by=first)
     services.change_status(case=full, to=Status.MEETS_THRESHOLD, by=second, reason="Meets it.")
     services.change_status(case=full, to=Status.CONTACTING, by=third)
-    services.change_priority(case=full, to="P1", by=second, reason="Seen again.")
+    # Seeded priorities are random: change to one the case has not got.
+    new_priority = "P2" if full.priority == "P1" else "P1"
+    services.change_priority(case=full, to=new_priority, by=second, reason="Seen again.")
     for n, person in enumerate([first, second, third, staff_user]):
         services.add_note(case=full, by=person, kind="fact", text=f"Note {n}")
         services.log_contact_attempt(
