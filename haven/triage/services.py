@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime
-import json
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from haven.triage.narrative import says
 from haven.triage.rules import (
     IN_SCOPE_CONCERNS,
     LIFE_SAFETY,
@@ -21,6 +21,7 @@ from haven.triage.rules import (
     Priority,
     Rule,
     Target,
+    adult_about_themself,
 )
 
 ORDER: list[str] = [p.value for p in Priority]
@@ -42,20 +43,26 @@ class Assessment:
 
 
 def _bands() -> dict[str, str]:
-    """Rule code → band, with HAVEN_TRIAGE_BANDS (JSON) overriding the defaults."""
-    bands = {rule.code: rule.priority.value for rule in RULES}
-    overrides = getattr(settings, "HAVEN_TRIAGE_BANDS", "") or "{}"
-    for code, band in json.loads(overrides).items():
-        if code not in bands or band not in Priority.values:
-            raise ValueError(f"HAVEN_TRIAGE_BANDS: unknown rule {code!r} or band {band!r}")
-        bands[code] = band
-    return bands
+    """Rule code → band: the defaults, with HAVEN_TRIAGE_BANDS (parsed by settings) over them."""
+    return {rule.code: rule.priority.value for rule in RULES} | settings.HAVEN_TRIAGE_BANDS
 
 
 def scope_of(inputs: Inputs) -> tuple[str, str, list[Reason]]:
-    """In or out of scope, the out-of-scope category, and why."""
+    """In or out of scope, the out-of-scope category, and why.
+
+    Rules, in order:
+    - an adult writing about themself (their own childhood, their own images) with nothing
+      saying a child is at risk now is out, whatever was ticked (rules.adult_about_themself);
+    - the person harmed is now an adult and no in-scope concern was ticked: out ("adult");
+    - any in-scope concern ticked, or nothing ticked: in;
+    - only out-of-scope concerns ticked: out, unless the narrative says something sexual
+      (not negated: "nothing sexual has been said" keeps it out).
+    """
     ticked_in = inputs.concerns & IN_SCOPE_CONCERNS
     ticked_out = [c for c in OUT_OF_SCOPE_CONCERNS if c in inputs.concerns]
+    adult = adult_about_themself(inputs)
+    if adult is not None:
+        return "out", adult.code, [Reason(adult.code, adult.priority.value, str(adult.reason))]
     if inputs.child_age_band == "18_plus" and not ticked_in:
         return (
             "out",
@@ -64,7 +71,7 @@ def scope_of(inputs: Inputs) -> tuple[str, str, list[Reason]]:
         )
     if ticked_in or not ticked_out:
         return "in", "", []
-    if SEXUAL.search(inputs.narrative):
+    if says(inputs.reading, SEXUAL):
         return (
             "in",
             "",
@@ -93,6 +100,7 @@ def assess(inputs: Inputs) -> Assessment:
     """Apply every rule; the report takes the most urgent band among those that apply.
 
     Rules:
+    - scope as ``scope_of`` decides;
     - out of scope gives P4, except that the life-safety rules (danger now, self-harm, missing,
       with the person now) keep their band whatever the scope;
     - in scope with no raising rule is P3 ("other grooming or sexual-abuse concerns");
@@ -124,16 +132,13 @@ def assess(inputs: Inputs) -> Assessment:
 
 
 def _targets() -> dict[str, dict[str, Target | None]]:
-    targets = {band: dict(values) for band, values in TIME_TARGETS.items()}
-    overrides = getattr(settings, "HAVEN_TIME_TARGETS", "") or "{}"
-    for band, values in json.loads(overrides).items():
-        for name, text in values.items():
-            targets[band][name] = Target.parse(text) if text else None
-    return targets
+    """The time targets: the defaults, with HAVEN_TIME_TARGETS (parsed by settings) over them."""
+    overrides = settings.HAVEN_TIME_TARGETS
+    return {band: values | overrides.get(band, {}) for band, values in TIME_TARGETS.items()}
 
 
-def _holidays() -> set[datetime.date]:
-    return {datetime.date.fromisoformat(d) for d in getattr(settings, "HAVEN_BANK_HOLIDAYS", [])}
+def _holidays() -> frozenset[datetime.date]:
+    return settings.HAVEN_BANK_HOLIDAYS
 
 
 def is_working_day(day: datetime.date) -> bool:
