@@ -25,6 +25,7 @@ with tempfile.TemporaryDirectory() as var:
         "HAVEN_RECEIPT_KEY": secrets.token_urlsafe(32),
         "HAVEN_RATE_LIMIT_KEY": secrets.token_urlsafe(32),
         "HAVEN_INDEX_KEY": secrets.token_urlsafe(32),
+        "HAVEN_AUDIT_CHECKPOINT_KEY": secrets.token_urlsafe(32),
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

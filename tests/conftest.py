@@ -24,6 +24,34 @@ def key_dir(tmp_path: Path, settings: Any) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def audit_checkpoint_file(tmp_path: Path, settings: Any) -> Path:
+    """Each test its own checkpoint file: a flushed test database starts a new audit chain."""
+    path = tmp_path / "audit-checkpoints.log"
+    settings.HAVEN_AUDIT_CHECKPOINT_FILE = path
+    return path
+
+
+@pytest.fixture(autouse=True, scope="session")
+def flushes_lift_the_audit_triggers() -> Iterator[None]:
+    """Let pytest-django empty a PostgreSQL test database, whose audit tables refuse TRUNCATE.
+
+    Only a superuser may set ``session_replication_role``, as the tests' ``postgres`` user is;
+    the application's role could not, so this is no way around the triggers in production.
+    """
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self: DatabaseOperations, sql_list: list[str]) -> None:
+        # SET LOCAL: the flush runs in its own transaction, and the setting ends with it.
+        original(self, ["SET LOCAL session_replication_role = replica", *sql_list])
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DatabaseOperations, "execute_sql_flush", execute_sql_flush)
+        yield
+
+
+@pytest.fixture(autouse=True)
 def jinja_context_for_the_test_client(monkeypatch: pytest.MonkeyPatch) -> None:
     """Let ``response.context`` show what a Jinja2 page was rendered with, as it does for DTL."""
     from django.template.backends import jinja2 as backend

@@ -101,13 +101,17 @@ def test_a_submission_and_its_audit_event_commit_together(monkeypatch):
     assert AuditEvent.objects.count() == 0
 
 
-def test_verify_passes_on_an_intact_chain():
-    three_events()
+def test_verify_passes_on_an_intact_chain(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        three_events()
 
     code, out, err = verify_audit_chain()
 
     assert (code, err) == (0, "")
-    assert out == "Audit chain intact: 3 events verified.\n"
+    assert out == (
+        "Audit chain intact: 3 events verified.\n"
+        "Checkpoints: 3 match the chain; the newest anchors event 3.\n"
+    )
 
 
 def test_verify_passes_on_an_empty_chain():
@@ -210,7 +214,8 @@ def test_verify_detects_that_every_event_was_deleted():
 
 def test_verify_reports_a_missing_chain_head_instead_of_crashing():
     three_events()
-    AuditChainHead.objects.all().delete()
+    with tampering_allowed():
+        AuditChainHead.objects.all().delete()
 
     code, _out, err = verify_audit_chain()
 

@@ -4,18 +4,34 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import os
 import uuid
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import transaction
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection, transaction
 from django.utils import timezone
 
+from haven.audit import checkpoints
+from haven.audit.checkpoints import Checkpoint
 from haven.audit.models import AuditChainHead, AuditEvent
 
 GENESIS = "0" * 64
+# How many checkpoint lines verify looks up in the database at a time.
+CHECKPOINT_BATCH = 5000
+# How many bad checkpoint lines verify names before it only counts them.
+PROBLEMS_NAMED = 20
+
+logger = logging.getLogger(__name__)
 
 
 def _digest(
@@ -100,7 +116,55 @@ def record_event(
         )
         head.seq, head.hash = seq, digest
         head.save(update_fields=["seq", "hash"])
+        every = settings.HAVEN_AUDIT_CHECKPOINT_EVERY
+        if every and seq % every == 0:
+            # After the commit, never before: a checkpoint must name only events that exist.
+            transaction.on_commit(partial(_checkpoint_committed, seq=seq, digest=digest))
     return event
+
+
+def _checkpoint_committed(*, seq: int, digest: str) -> None:
+    # The event is committed already: failing the request now would undo nothing, so a
+    # checkpoint that cannot be written is logged, and the next one (or the timer) anchors it.
+    try:
+        _write_checkpoint(Checkpoint(seq=seq, hash=digest, at=timezone.now()))
+    except (OSError, ImproperlyConfigured) as error:
+        logger.error("audit checkpoint of event %s not written: %s", seq, error)
+
+
+def _write_checkpoint(checkpoint: Checkpoint) -> None:
+    line = checkpoints.sign(checkpoint, key=checkpoints.key())
+    checkpoints.append(line, path=Path(settings.HAVEN_AUDIT_CHECKPOINT_FILE))
+
+
+@dataclass(frozen=True)
+class CheckpointWrite:
+    head: int
+    written: bool
+
+
+def checkpoint_head() -> CheckpointWrite:
+    """Append a signed checkpoint of the chain's head to the checkpoint file.
+
+    Nothing is written for an empty chain, nor when the file's last checkpoint already names
+    this head. A head that does not match its event is refused (ValueError): anchoring it would
+    vouch for a chain that is already broken.
+    """
+    signing_key = checkpoints.key()
+    head = AuditChainHead.objects.filter(pk=1).first()
+    if head is None or head.seq == 0:
+        return CheckpointWrite(head=0, written=False)
+    if not AuditEvent.objects.filter(seq=head.seq, hash=head.hash).exists():
+        raise ValueError(
+            f"the chain head does not match event {head.seq}, so no checkpoint was written; "
+            "run verify_audit_chain"
+        )
+    path = Path(settings.HAVEN_AUDIT_CHECKPOINT_FILE)
+    newest = checkpoints.last(path, key=signing_key)
+    if newest is not None and (newest.seq, newest.hash) == (head.seq, head.hash):
+        return CheckpointWrite(head=head.seq, written=False)
+    _write_checkpoint(Checkpoint(seq=head.seq, hash=head.hash, at=timezone.now()))
+    return CheckpointWrite(head=head.seq, written=True)
 
 
 @dataclass(frozen=True)
@@ -108,27 +172,126 @@ class ChainCheck:
     events: int
     broken_at: int | None
     problem: str
+    # The checkpoint lines that matched the chain, and the newest event they anchor.
+    checkpoints: int = 0
+    anchored: int = 0
+    # Lines of the checkpoint file that are not valid signed checkpoints.
+    checkpoint_problems: tuple[str, ...] = ()
+    # Why the checkpoints could not protect the chain (no file, an empty file).
+    warning: str = ""
 
     @property
     def ok(self) -> bool:
-        return self.broken_at is None
+        return self.broken_at is None and not self.checkpoint_problems
 
 
-def verify_chain(*, batch: int = 5000) -> ChainCheck:
-    """Walk the chain in order; name the first event whose link or hash does not hold."""
-    prev = GENESIS
+@dataclass
+class _Walk:
+    """What walking the events found: how far the chain holds, and its first break."""
+
+    count: int = 0
+    last_seq: int = 0
+    last_hash: str = GENESIS
+    broken_at: int | None = None
+    problem: str = ""
+
+
+@dataclass
+class _Anchors:
+    """What the checkpoint lines say about the chain that was walked."""
+
+    lines: int = 0
+    matched: int = 0
+    anchored: int = 0
+    # The newest checkpoint naming an event past the chain's end: events were removed.
+    beyond: tuple[int, Checkpoint] | None = None
+    # The oldest checkpoint whose event has another hash: the chain was rewritten.
+    differs: tuple[int, Checkpoint] | None = None
+    problems: list[str] = field(default_factory=list)
+    bad_lines: int = 0
+
+
+def verify_chain(*, batch: int = 5000, checkpoint_file: Path | None = None) -> ChainCheck:
+    """Walk the chain in order, then hold it against the signed checkpoints outside it.
+
+    Names the first event whose link or hash does not hold; events removed or rewritten below
+    a checkpoint (a truncation, a rollback, a chain recomputed after an edit); and every
+    checkpoint line that is not validly signed. A missing checkpoint file is a warning.
+    """
+    path = Path(checkpoint_file or settings.HAVEN_AUDIT_CHECKPOINT_FILE)
+    signing_key = checkpoints.key()
+    # The file's size first, then the database: every line counted was written after its
+    # event committed, so the snapshot read next holds that event.
+    unreadable = ""
+    try:
+        size: int | None = os.stat(path).st_size
+    except FileNotFoundError:
+        size = None
+    except OSError as error:
+        size, unreadable = None, error.strerror or str(error)
+    with _snapshot():
+        walk = _walk(batch)
+        head = AuditChainHead.objects.filter(pk=1).first()
+        anchors = _Anchors()
+        if size is not None:
+            try:
+                anchors = _check_anchors(path, size, walk, signing_key)
+            except OSError as error:
+                unreadable = error.strerror or str(error)
+    if unreadable:
+        anchors = _Anchors(problems=[f"Checkpoint file {path} cannot be read: {unreadable}."])
+    problems = tuple(anchors.problems)
+    if anchors.bad_lines > len(problems):
+        more = anchors.bad_lines - len(problems)
+        problems += (f"Checkpoint file {path}: {more} more lines like these.",)
+    warning = ""
+    if not unreadable and (size is None or (anchors.lines + anchors.bad_lines == 0 and walk.count)):
+        warning = _no_anchor_warning(path, missing=size is None)
+    broken_at, problem = walk.broken_at, walk.problem
+    if broken_at is None:
+        broken_at, problem = _compare(walk, head, anchors)
+    return ChainCheck(
+        events=walk.count if broken_at is None else min(walk.count, broken_at - 1),
+        broken_at=broken_at,
+        problem=problem,
+        checkpoints=anchors.matched,
+        anchored=anchors.anchored,
+        checkpoint_problems=problems,
+        warning=warning,
+    )
+
+
+@contextmanager
+def _snapshot() -> Iterator[None]:
+    """On PostgreSQL, read everything from one snapshot, so appends meanwhile do not count.
+
+    Without it an event appended between the walk and reading the head would look like
+    events removed. SQLite is left alone: a transaction there takes the write lock (IMMEDIATE),
+    which would hold up every append for the length of the walk.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
+def _walk(batch: int) -> _Walk:
+    walk = _Walk()
     expected_seq = 1
-    count = 0
-    last_seq = 0
     while True:
         events = list(AuditEvent.objects.filter(seq__gte=expected_seq).order_by("seq")[:batch])
         if not events:
-            break
+            return walk
         for event in events:
             if event.seq != expected_seq:
-                return ChainCheck(count, expected_seq, f"event {expected_seq} is missing")
-            if event.prev_hash != prev:
-                return ChainCheck(count, event.seq, "it does not link to the event before it")
+                walk.broken_at, walk.problem = expected_seq, f"event {expected_seq} is missing"
+                return walk
+            if event.prev_hash != walk.last_hash:
+                walk.broken_at, walk.problem = event.seq, "it does not link to the event before it"
+                return walk
             digest = _digest(
                 seq=event.seq,
                 at=event.at,
@@ -140,15 +303,89 @@ def verify_chain(*, batch: int = 5000) -> ChainCheck:
                 prev_hash=event.prev_hash,
             )
             if digest != event.hash:
-                return ChainCheck(count, event.seq, "its contents do not match its hash")
-            prev = event.hash
-            last_seq = event.seq
+                walk.broken_at, walk.problem = event.seq, "its contents do not match its hash"
+                return walk
+            walk.last_hash, walk.last_seq = event.hash, event.seq
             expected_seq += 1
-            count += 1
-    head = AuditChainHead.objects.filter(pk=1).first()
+            walk.count += 1
+
+
+def _check_anchors(path: Path, size: int, walk: _Walk, signing_key: bytes) -> _Anchors:
+    """Hold every checkpoint line against the events, a batch of lines at a time."""
+    anchors = _Anchors()
+    pending: list[tuple[int, Checkpoint]] = []
+
+    def settle() -> None:
+        stored = dict(
+            AuditEvent.objects.filter(seq__in={c.seq for _, c in pending}).values_list(
+                "seq", "hash"
+            )
+        )
+        for number, checkpoint in pending:
+            digest = stored.get(checkpoint.seq)
+            if digest == checkpoint.hash:
+                anchors.matched += 1
+                anchors.anchored = max(anchors.anchored, checkpoint.seq)
+            elif digest is None and checkpoint.seq > walk.last_seq:
+                if anchors.beyond is None or checkpoint.seq > anchors.beyond[1].seq:
+                    anchors.beyond = (number, checkpoint)
+            elif anchors.differs is None or checkpoint.seq < anchors.differs[1].seq:
+                # Another hash, or (in a chain already broken) no event where one was.
+                anchors.differs = (number, checkpoint)
+        pending.clear()
+
+    for line in checkpoints.read(path, key=signing_key, upto=size):
+        if line.checkpoint is None:
+            anchors.bad_lines += 1
+            if len(anchors.problems) < PROBLEMS_NAMED:
+                anchors.problems.append(
+                    f"Checkpoint file {path}, line {line.number}: {line.problem}."
+                )
+            continue
+        anchors.lines += 1
+        pending.append((line.number, line.checkpoint))
+        if len(pending) >= CHECKPOINT_BATCH:
+            settle()
+    settle()
+    return anchors
+
+
+def _compare(walk: _Walk, head: AuditChainHead | None, anchors: _Anchors) -> tuple[int | None, str]:
+    """Where a chain that links throughout still falls short of its head or its checkpoints."""
+    if anchors.differs is not None:
+        number, checkpoint = anchors.differs
+        # In a chain that links throughout, a rewrite changes every hash after it, so the
+        # checkpoints that still match all lie below it.
+        below = min(anchors.anchored, checkpoint.seq - 1)
+        return below + 1, (
+            f"events after {below} have been rewritten: event {checkpoint.seq} differs from "
+            f"the signed checkpoint on line {number}, written at {_when(checkpoint)}"
+        )
+    if anchors.beyond is not None:
+        number, checkpoint = anchors.beyond
+        return walk.last_seq + 1, (
+            f"events after {walk.last_seq} have been removed: the signed checkpoint on line "
+            f"{number}, written at {_when(checkpoint)}, records event {checkpoint.seq}"
+        )
     if head is None:
         # Without the head, removing the newest events could not be told from a short chain.
-        return ChainCheck(count, last_seq + 1, "the chain head is missing")
-    if head.seq != last_seq or head.hash != prev:
-        return ChainCheck(count, last_seq + 1, "events after this point have been removed")
-    return ChainCheck(count, None, "")
+        return walk.last_seq + 1, "the chain head is missing"
+    if head.seq != walk.last_seq or head.hash != walk.last_hash:
+        return walk.last_seq + 1, "events after this point have been removed"
+    return None, ""
+
+
+def _when(checkpoint: Checkpoint) -> str:
+    return checkpoint.at.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _no_anchor_warning(path: Path, *, missing: bool) -> str:
+    found = f"there is no checkpoint file at {path}" if missing else f"{path} holds no checkpoint"
+    return (
+        f"Warning: {found}. Nothing outside the database anchors the audit chain, so "
+        "removing the newest events would not be detected. Checkpoints are written after each "
+        "append (HAVEN_AUDIT_CHECKPOINT_EVERY) and by manage.py checkpoint_audit_chain, which "
+        "should run every minute; keep the file append-only (chattr +a) or ship each line to a "
+        "remote log, and pass a copy with --checkpoint-file. See docs/SECURITY.md, "
+        '"The audit trail".'
+    )
