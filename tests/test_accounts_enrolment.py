@@ -155,7 +155,10 @@ def test_a_wrong_code_is_audited(newcomer, client):
     client.post(reverse("staff:account:enrol"), {"code": wrong})
 
     event = AuditEvent.objects.get(action="staff.mfa_failed")
-    assert (event.actor_id, event.detail) == (newcomer.pk, {"method": "totp"})
+    assert (event.actor_id, event.detail) == (
+        newcomer.pk,
+        {"method": "totp", "known_device": False},
+    )
 
 
 def test_wrong_codes_make_the_next_try_wait(newcomer, client):

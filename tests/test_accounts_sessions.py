@@ -179,3 +179,18 @@ def test_an_older_hash_is_upgraded_to_argon2_at_sign_in(advisor, client):
 
     advisor.refresh_from_db()
     assert advisor.password.startswith("argon2$argon2id$")
+
+
+def test_the_security_document_gives_the_real_password_hash_and_its_parameters():
+    from django.contrib.auth.hashers import Argon2PasswordHasher, PBKDF2PasswordHasher
+
+    document = (settings.BASE_DIR / "docs" / "SECURITY.md").read_text()
+    passwords = " ".join(document.split("### Passwords", 1)[1].split("###", 1)[0].split())
+    hasher = Argon2PasswordHasher()
+
+    assert "hashed by Django's PBKDF2" not in document
+    assert "hashed with **Argon2id**" in passwords
+    assert f"time cost {hasher.time_cost}" in passwords
+    assert f"memory cost {hasher.memory_cost:,} KiB" in passwords
+    assert f"parallelism {hasher.parallelism}" in passwords
+    assert f"{PBKDF2PasswordHasher.iterations:,} iterations" in passwords

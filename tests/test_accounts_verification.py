@@ -70,7 +70,7 @@ def test_a_wrong_code_is_refused_and_audited(signed_in, app, advisor):
     assert "That code did not work" in text_of(response)
     assert signed_in.get(reverse("staff:reports")).status_code == 302
     event = AuditEvent.objects.get(action="staff.mfa_failed")
-    assert (event.actor_id, event.detail) == (advisor.pk, {"method": "totp"})
+    assert (event.actor_id, event.detail) == (advisor.pk, {"method": "totp", "known_device": False})
 
 
 def test_a_code_cannot_be_used_twice(advisor, app):
@@ -121,7 +121,7 @@ def test_a_wrong_recovery_code_is_refused_and_audited(signed_in, advisor, recove
     assert response.status_code == 200
     assert signed_in.get(reverse("staff:reports")).status_code == 302
     event = AuditEvent.objects.get(action="staff.mfa_failed")
-    assert event.detail == {"method": "recovery_code"}
+    assert event.detail == {"method": "recovery_code", "known_device": False}
 
 
 def test_new_recovery_codes_replace_the_old_ones(advisor, recovery_codes):

@@ -86,9 +86,14 @@ class RegisterComplete(CompleteCredentialRegistrationView):  # type: ignore[misc
     def post(self, *args: Any, **kwargs: Any) -> HttpResponse:
         user = self.request.user
         first = not services.has_second_factor(user)
+        was_verified = services.is_verified(user)
         try:
             with transaction.atomic():
                 response: HttpResponse = super().post(*args, **kwargs)
+                if not was_verified:
+                    # The library has just marked the session verified with the new passkey.
+                    services.new_session_key(self.request)
+                    services.remember_device(request=self.request, response=response)
                 services.record_passkey_enrolled(user=user)
                 if first:
                     self.request.session[services.NEW_RECOVERY_CODES] = (
@@ -112,6 +117,11 @@ class VerifyComplete(CompleteCredentialAuthenticationView):  # type: ignore[misc
         _check_staff(self.request)
         super().check_can_authenticate()
 
+    def complete_auth(self, device: Any) -> None:
+        # Only signed-in staff reach this view (check_can_authenticate), so unlike the library's
+        # version there is no password-less sign-in to do here.
+        services.mark_verified(self.request, device)
+
     def get_success_url(self) -> str:
         target = str(self.request.GET.get("next", ""))
         if target and url_has_allowed_host_and_scheme(
@@ -130,4 +140,5 @@ class VerifyComplete(CompleteCredentialAuthenticationView):  # type: ignore[misc
             raise
         with transaction.atomic():
             services.record_passkey_verified(user=user)
+        services.remember_device(request=self.request, response=response)
         return response

@@ -26,6 +26,7 @@ DESCRIPTIONS: dict[str, Any] = {
     "cases.work": _("claim cases, record notes, contacts and safety actions"),
     "cases.assign": _("assign cases to other advisors"),
     "cases.restrict": _("restrict who may open a case"),
+    "cases.bulk_close": _("close many cases from one network at once, with one reason"),
     "team.view": _("see the team's workload"),
     "audit.view": _("read the audit trail"),
     "accounts.manage": _("create staff accounts, change roles and reset sign-in methods"),
@@ -35,7 +36,8 @@ _ADVISOR = frozenset({"account.own", "reports.view", "cases.view", "cases.work"}
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADVISOR: _ADVISOR,
-    Role.SUPERVISOR: _ADVISOR | {"cases.assign", "cases.restrict", "team.view", "audit.view"},
+    Role.SUPERVISOR: _ADVISOR
+    | {"cases.assign", "cases.restrict", "cases.bulk_close", "team.view", "audit.view"},
     # Administrators look after accounts and configuration; they do not read reports or cases.
     Role.ADMINISTRATOR: frozenset({"account.own", "accounts.manage", "team.view", "audit.view"}),
 }

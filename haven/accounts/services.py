@@ -6,6 +6,7 @@ same transaction as the change. Events hold ids and method names, never codes or
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -15,15 +16,15 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
-from django.http import HttpRequest
-from django.utils import timezone
+from django.http import HttpRequest, HttpResponse
 from django.utils.crypto import salted_hmac
 from django_otp import DEVICE_ID_SESSION_KEY, devices_for_user
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from haven.accounts.models import StaffProfile
+from haven.accounts import throttle
+from haven.accounts.models import SecondFactorKind, StaffProfile
 from haven.accounts.roles import PERMISSIONS, Role
 from haven.audit.services import record_event
 from haven.core import crockford
@@ -156,15 +157,87 @@ def stamp_new_session(request: HttpRequest, user: AnyUser) -> None:
     request.session[GENERATION] = session_generation(user)
 
 
+def new_session_key(request: HttpRequest) -> None:
+    """Keep the session's contents under a new key, and end the old key.
+
+    Called when the second factor is passed: django-otp's login() only marks the session, so the
+    key that existed with just the password (one someone may have planted or seen) would
+    otherwise become a fully signed-in session (session fixation).
+    """
+    request.session.cycle_key()
+
+
+def mark_verified(request: HttpRequest, device: Any) -> None:
+    """The session has passed its second factor with ``device``: mark it, under a new key.
+
+    The wrong codes this sign-in typed before are forgotten (haven.accounts.throttle).
+    """
+    assert isinstance(request.user, AbstractBaseUser)
+    throttle.forget_own_failures(request=request, user=request.user)
+    otp_login(request, device)
+    new_session_key(request)
+
+
+def remember_device(*, request: HttpRequest, response: HttpResponse) -> None:
+    """Give a browser that has just passed the second factor a device cookie for the account.
+
+    Called with the response of every way of passing it. Its wrong app codes then count against
+    its own budget, never the account's (haven.accounts.throttle). A session not verified gets
+    nothing.
+    """
+    if is_verified(request.user):
+        assert isinstance(request.user, AbstractBaseUser)
+        throttle.give_device_cookie(response=response, user=request.user)
+
+
+def forget_device(*, response: HttpResponse) -> None:
+    """Drop this browser's device cookie (after signing out everywhere, which voids it anyway)."""
+    throttle.forget_device_cookie(response=response)
+
+
 @transaction.atomic
 def sign_out_everywhere(*, user: AbstractBaseUser) -> None:
-    """End every session of this account, on every device, at its next request."""
+    """End every session of this account, on every device, at its next request.
+
+    Every device cookie of the account is void from now on too: its generation is in their
+    signature.
+    """
     profile, _created = StaffProfile.objects.select_for_update().get_or_create(
         user_id=user.pk, defaults={"role": Role.ADVISOR}
     )
     profile.session_generation += 1
     profile.save(update_fields=["session_generation"])
     record_event(action="staff.signed_out_everywhere", actor=user)
+
+
+def could_be_username(text: str) -> bool:
+    """Whether some account could be called this: not too long for the column, no NUL byte.
+
+    Anything else is refused before the database sees it (PostgreSQL cannot hold a NUL byte, and
+    django-axes keeps usernames in 255 characters), as a wrong username or password.
+    """
+    field = get_user_model()._meta.get_field(get_user_model().USERNAME_FIELD)
+    limit = getattr(field, "max_length", None) or 150
+    return 0 < len(text) <= limit and "\x00" not in text
+
+
+def axes_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str | None:
+    """The username django-axes counts failures under (AXES_USERNAME_CALLABLE), made storable.
+
+    A name no account can have is kept as a digest of itself: still one counter per name typed,
+    and never a NUL byte or more than 255 characters in axes' table.
+    """
+    if credentials:
+        typed = credentials.get("username")
+    else:
+        typed = request.POST.get("username")
+    if typed is None:
+        return None
+    text = str(typed)
+    if could_be_username(text):
+        return text
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"(not a username) {digest}"
 
 
 def client_address(request: HttpRequest) -> str:
@@ -193,59 +266,92 @@ def pending_totp(user: AbstractBaseUser) -> TOTPDevice:
 @dataclass(frozen=True)
 class CodeCheck:
     ok: bool
-    # Set when django-otp's throttling refused to check the code at all (after wrong codes,
-    # each try must wait 1, 2, 4 ... seconds longer than the last).
+    # Set when the throttle (haven.accounts.throttle) refused to check the code at all: how
+    # long to wait, and whether the account's limit of wrong app codes is what was reached.
     wait_seconds: int = 0
-
-
-def _wait(device: Any) -> int:
-    allowed, data = device.verify_is_allowed()
-    if allowed or not data or "locked_until" not in data:
-        return 0
-    return max(1, int((data["locked_until"] - timezone.now()).total_seconds()) + 1)
+    limit_reached: bool = False
 
 
 def _clean_digits(code: str) -> str:
     return "".join(ch for ch in code if not ch.isspace() and ch != "-")
 
 
+def _assess(request: HttpRequest, kind: str) -> throttle.Standing:
+    assert isinstance(request.user, AbstractBaseUser)
+    return throttle.assess(request=request, user=request.user, kind=kind)
+
+
+def _refused(request: HttpRequest, standing: throttle.Standing, method: str) -> CodeCheck:
+    """The throttle's refusal, audited."""
+    refusal = standing.refusal
+    assert refusal is not None
+    record_event(
+        action="staff.mfa_failed",
+        actor=request.user,
+        detail={
+            "method": method,
+            "known_device": standing.known_device,
+            "refused": refusal.reason,
+        },
+    )
+    return CodeCheck(
+        ok=False, wait_seconds=refusal.seconds, limit_reached=refusal.reason == throttle.TOO_MANY
+    )
+
+
+def _wrong(request: HttpRequest, kind: str, standing: throttle.Standing, method: str) -> CodeCheck:
+    assert isinstance(request.user, AbstractBaseUser)
+    throttle.record_failure(request=request, user=request.user, kind=kind, standing=standing)
+    record_event(
+        action="staff.mfa_failed",
+        actor=request.user,
+        detail={"method": method, "known_device": standing.known_device},
+    )
+    return CodeCheck(ok=False)
+
+
 @transaction.atomic
 def confirm_totp(*, request: HttpRequest, device: TOTPDevice, code: str) -> CodeCheck:
-    """Enrol the app if ``code`` is its current code: the session then counts as verified."""
+    """Enrol the app if ``code`` is its current code: the session then counts as verified.
+
+    Wrong codes count against the account's app codes, as at verification.
+    """
+    standing = _assess(request, SecondFactorKind.APP)
+    if standing.refusal:
+        return _refused(request, standing, "totp")
     device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
-    wait = _wait(device)
-    if wait:
-        return CodeCheck(ok=False, wait_seconds=wait)
     if not device.verify_token(_clean_digits(code)):
-        record_event(action="staff.mfa_failed", actor=request.user, detail={"method": "totp"})
-        return CodeCheck(ok=False)
+        return _wrong(request, SecondFactorKind.APP, standing, "totp")
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    otp_login(request, device)
+    mark_verified(request, device)
     record_event(action="staff.mfa_enrolled", actor=request.user, detail={"method": "totp"})
     return CodeCheck(ok=True)
 
 
 @transaction.atomic
 def verify_totp(*, request: HttpRequest, code: str) -> CodeCheck:
-    """Check a code against the account's apps; on success the session is verified."""
+    """Check a code against the account's apps; on success the session is verified.
+
+    One code typed is one guess, however many apps the account has; a code is not checked at
+    all while the throttle says wait.
+    """
     user = request.user
+    standing = _assess(request, SecondFactorKind.APP)
+    if standing.refusal:
+        return _refused(request, standing, "totp")
     devices = list(
         TOTPDevice.objects.select_for_update()
         .filter(user_id=user.pk, confirmed=True)
         .order_by("pk")
     )
-    waits = [_wait(device) for device in devices]
-    if devices and all(waits):
-        return CodeCheck(ok=False, wait_seconds=min(waits))
     cleaned = _clean_digits(code)
-    for device, wait in zip(devices, waits, strict=True):
-        if not wait and device.verify_token(cleaned):
-            otp_login(request, device)
+    for device in devices:
+        if device.verify_token(cleaned):
+            mark_verified(request, device)
             record_event(action="staff.mfa_verified", actor=user, detail={"method": "totp"})
             return CodeCheck(ok=True)
-    record_event(action="staff.mfa_failed", actor=user, detail={"method": "totp"})
-    return CodeCheck(ok=False)
+    return _wrong(request, SecondFactorKind.APP, standing, "totp")
 
 
 # --- Recovery codes ----------------------------------------------------------------------------
@@ -255,7 +361,7 @@ def _recovery_digest(code: str) -> str:
     """What is stored for a recovery code: a keyed hash, so a copy of the database reveals none.
 
     otp_static keeps 16 characters per token; 64 bits of an HMAC keyed by SECRET_KEY is far
-    beyond guessing, and the codes themselves are checked under django-otp's throttling.
+    beyond guessing, and the codes themselves are checked under haven.accounts.throttle.
     """
     return salted_hmac("haven.accounts.recovery-code", code, algorithm="sha256").hexdigest()[:16]
 
@@ -287,8 +393,15 @@ def recovery_codes_left(user: AnyUser) -> int:
 
 @transaction.atomic
 def use_recovery_code(*, request: HttpRequest, code: str) -> CodeCheck:
-    """Accept a recovery code once: it is deleted as it is used."""
+    """Accept a recovery code once: it is deleted as it is used.
+
+    Only the wait applies to recovery codes, never the account's limit of wrong app codes: they
+    are the way in for an owner whose app codes someone else has used up.
+    """
     user = request.user
+    standing = _assess(request, SecondFactorKind.RECOVERY_CODE)
+    if standing.refusal:
+        return _refused(request, standing, "recovery_code")
     device = (
         StaticDevice.objects.select_for_update()
         .filter(user_id=user.pk, confirmed=True)
@@ -296,18 +409,16 @@ def use_recovery_code(*, request: HttpRequest, code: str) -> CodeCheck:
         .first()
     )
     if device is None:
-        record_event(action="staff.mfa_failed", actor=user, detail={"method": "recovery_code"})
+        record_event(
+            action="staff.mfa_failed",
+            actor=user,
+            detail={"method": "recovery_code", "known_device": standing.known_device},
+        )
         return CodeCheck(ok=False)
-    wait = _wait(device)
-    if wait:
-        return CodeCheck(ok=False, wait_seconds=wait)
     cleaned = normalise_recovery_code(code)
     if not crockford.is_valid(cleaned) or not device.verify_token(_recovery_digest(cleaned)):
-        if not crockford.is_valid(cleaned):
-            device.throttle_increment()
-        record_event(action="staff.mfa_failed", actor=user, detail={"method": "recovery_code"})
-        return CodeCheck(ok=False)
-    otp_login(request, device)
+        return _wrong(request, SecondFactorKind.RECOVERY_CODE, standing, "recovery_code")
+    mark_verified(request, device)
     record_event(
         action="staff.recovery_code_used",
         actor=user,

@@ -30,7 +30,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.utils import get_credential_model
 
 from haven.accounts import passkeys, services
-from haven.accounts.forms import AppCodeForm, RecoveryCodeForm
+from haven.accounts.forms import AppCodeForm, RecoveryCodeForm, SignInForm
 from haven.accounts.middleware import ENDED_BECAUSE
 from haven.accounts.roles import DESCRIPTIONS, Role
 from haven.accounts.totp import qr_svg, secret_text
@@ -59,6 +59,7 @@ def next_url(request: HttpRequest) -> str:
 
 class SignInView(auth_views.LoginView):
     template_name = "staff/sign_in.html"
+    form_class = SignInForm
     redirect_authenticated_user = True
     required_permission = PUBLIC
 
@@ -100,16 +101,39 @@ def locked_out(
 # --- The second factor -------------------------------------------------------------------------
 
 
-def _wait_error(form: Any, seconds: int) -> None:
-    form.add_error(
-        "code",
-        ngettext(
-            "Too many wrong codes. Wait %(num)s second and try again",
-            "Too many wrong codes. Wait %(num)s seconds and try again",
-            seconds,
-        )
-        % {"num": seconds},
-    )
+def _duration(seconds: int) -> str:
+    """A wait as people say it: seconds up to two minutes, then hours and minutes (rounded up)."""
+    if seconds < 120:
+        return ngettext("%(num)s second", "%(num)s seconds", seconds) % {"num": seconds}
+    minutes = -(-seconds // 60)
+    hours, minutes = divmod(minutes, 60)
+    hours_text = ngettext("%(num)s hour", "%(num)s hours", hours) % {"num": hours}
+    minutes_text = ngettext("%(num)s minute", "%(num)s minutes", minutes) % {"num": minutes}
+    if not hours:
+        return minutes_text
+    if not minutes:
+        return hours_text
+    return _("%(hours)s and %(minutes)s") % {"hours": hours_text, "minutes": minutes_text}
+
+
+def _wait_error(form: Any, check: services.CodeCheck, *, offer_recovery: bool = False) -> None:
+    """Say exactly how long to wait; when the account's app codes are used up, say what else
+    works now."""
+    wait = _duration(check.wait_seconds)
+    if not check.limit_reached:
+        message = _("Too many wrong codes. Wait %(wait)s and try again") % {"wait": wait}
+    elif offer_recovery:
+        message = _(
+            "Too many wrong codes have been entered for your account. You can use a code from "
+            "your app again in %(wait)s, or use a recovery code now. If you did not enter them "
+            "all, someone else may know your password: tell your administrator today"
+        ) % {"wait": wait}
+    else:
+        message = _(
+            "Too many wrong codes have been entered for your account. You can use a code from "
+            "your app again in %(wait)s"
+        ) % {"wait": wait}
+    form.add_error("code", message)
 
 
 @require_http_methods(["GET", "POST"])
@@ -133,10 +157,10 @@ def enrol(request: HttpRequest) -> HttpResponse:
                 request.session[services.NEW_RECOVERY_CODES] = services.issue_recovery_codes(
                     user=user
                 )
-                return _to_recovery_codes(request)
-            return redirect(reverse("staff:account:home") + "?added=app")
+                return _passed(request, _to_recovery_codes(request))
+            return _passed(request, redirect(reverse("staff:account:home") + "?added=app"))
         if check.wait_seconds:
-            _wait_error(form, check.wait_seconds)
+            _wait_error(form, check)
         else:
             form.add_error("code", _("That code did not work. Check the app and try again"))
     return render(
@@ -152,6 +176,12 @@ def enrol(request: HttpRequest) -> HttpResponse:
             "passkeys": passkeys.configuration(request),
         },
     )
+
+
+def _passed(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """The answer to a second factor just passed: it also makes this browser a known device."""
+    services.remember_device(request=request, response=response)
+    return response
 
 
 def _to_recovery_codes(request: HttpRequest) -> HttpResponse:
@@ -180,9 +210,9 @@ def verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         check = services.verify_totp(request=request, code=form.cleaned_data["code"])
         if check.ok:
-            return redirect(next_url(request))
+            return _passed(request, redirect(next_url(request)))
         if check.wait_seconds:
-            _wait_error(form, check.wait_seconds)
+            _wait_error(form, check, offer_recovery=True)
         else:
             form.add_error("code", _("That code did not work. Check the app and try again"))
     return render(
@@ -209,9 +239,9 @@ def recovery(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         check = services.use_recovery_code(request=request, code=form.cleaned_data["code"])
         if check.ok:
-            return redirect(next_url(request))
+            return _passed(request, redirect(next_url(request)))
         if check.wait_seconds:
-            _wait_error(form, check.wait_seconds)
+            _wait_error(form, check)
         else:
             form.add_error("code", _("That recovery code did not work. Each code works only once"))
     return render(request, "accounts/recovery.html", {"form": form, "next": next_url(request)})
@@ -273,4 +303,6 @@ def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
     setattr(request, "haven_session_ended", True)  # noqa: B010
     logout(request)
     request.session[ENDED_BECAUSE] = "you_signed_out_everywhere"
-    return redirect("staff:login")
+    response = redirect("staff:login")
+    services.forget_device(response=response)
+    return response
