@@ -58,7 +58,7 @@ def test_an_out_of_scope_report_is_a_p4_case_with_its_category(journey):
             "what-happened": {
                 "what_happened": "Children are leaving nasty comments on her videos."
             },
-            "child": {"child_age_band": "13_15", "relationship": "my_child"},
+            "child": {"child_age": "14", "relationship": "my_child"},
             "person": {"person_adult": "no", "works_with_children": "no"},
         },
     )

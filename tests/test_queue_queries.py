@@ -9,11 +9,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from haven.accounts.models import StaffProfile
 from haven.cases import services
 from haven.cases.lifecycle import Status
 from haven.cases.models import Case, CaseAccess
 from haven.cases.seeding import seed_reports
-from tests.factories import StaffUserFactory
+from tests.factories import StaffUserFactory, verified_client
 
 
 def queries_of(client, url):
@@ -29,13 +30,27 @@ def team(db):
 
 
 @pytest.mark.parametrize(
-    "query", ["", "?priority=P2&unassigned=1", "?overdue=1", "?status=assessing", "?mine=1"]
+    ("query", "role"),
+    [
+        ("", "advisor"),
+        ("?priority=P2&unassigned=1", "advisor"),
+        ("?overdue=1", "advisor"),
+        ("?status=assessing", "advisor"),
+        ("?mine=1", "advisor"),
+        ("?network=1", "advisor"),
+        # A supervisor's queue of the marked cases has a box to tick on every row.
+        ("?network=1&tick=all", "supervisor"),
+    ],
 )
 def test_the_queue_costs_the_same_queries_for_one_row_and_for_fifty(
-    staff_client, staff_user, team, django_assert_num_queries, query
+    staff_user, team, django_assert_num_queries, query, role
 ):
+    StaffProfile.objects.filter(user=staff_user).update(role=role)
+    staff_client = verified_client(staff_user)
     seed_reports(count=1)
-    Case.objects.update(status=Status.ASSESSING, priority="P2", assigned_to=None)
+    Case.objects.update(
+        status=Status.ASSESSING, priority="P2", assigned_to=None, many_from_network=True
+    )
     url = reverse("staff:queue") + query
     staff_client.get(url)
     one, _ = queries_of(staff_client, url)
@@ -50,6 +65,7 @@ def test_the_queue_costs_the_same_queries_for_one_row_and_for_fifty(
         case.closed_at = None
         case.assigned_to = None if n % 3 == 0 else [staff_user, *team][n % 4]
         case.restricted = n % 5 == 0
+        case.many_from_network = n % 7 != 0
         case.save()
         if case.restricted:
             CaseAccess.objects.create(case=case, user=team[0])

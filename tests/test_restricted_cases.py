@@ -74,14 +74,21 @@ def test_a_supervisor_restricts_and_lifts_through_the_case_page(journey, people)
     client = client_for(supervisor)
     assert (
         client.post(
-            url, {"action": "restrict", "people": [str(named.pk)], "reason": "Colleague"}
+            url,
+            {
+                "action": "restrict",
+                "restrict-people": [str(named.pk)],
+                "restrict-reason": "Colleague",
+            },
         ).status_code
         == 302
     )
     case.refresh_from_db()
     assert case.restricted and not services.can_open(case, other)
-    no_reason = client.post(url, {"action": "restrict", "people": [str(named.pk)], "reason": ""})
-    assert "Give a reason for restricting the case." in text_of(no_reason)
+    no_reason = client.post(
+        url, {"action": "restrict", "restrict-people": [str(named.pk)], "restrict-reason": ""}
+    )
+    assert "Give a reason for restricting the case" in text_of(no_reason)
     assert client.post(url, {"action": "lift"}).status_code == 302
     case.refresh_from_db()
     assert not case.restricted
@@ -91,7 +98,7 @@ def test_an_advisor_cannot_restrict(journey, people):
     _supervisor, named, _other = people
     case = journey.submit("parent").case
     response = client_for(named).post(
-        reverse("staff:case", args=[case.id]), {"action": "restrict", "reason": "x"}
+        reverse("staff:case", args=[case.id]), {"action": "restrict", "restrict-reason": "x"}
     )
     assert response.status_code == 403
     case.refresh_from_db()

@@ -76,12 +76,24 @@ def test_who_opened_a_case_and_what_an_advisor_opened_today(supervisor, advisor,
 
 def test_the_audit_page_handles_unknown_input(supervisor):
     client = verified_client(supervisor)
-    assert "No case has the reference HVN-0000-0000" in text_of(
-        client.get(reverse("staff:audit") + "?reference=HVN-0000-0000")
-    )
-    assert "There is no account called nobody" in text_of(
-        client.get(reverse("staff:audit") + "?advisor=nobody")
-    )
+    no_case = text_of(client.get(reverse("staff:audit") + "?reference=HVN-0000-0000"))
+    assert "There is a problem No case has that reference" in no_case
+    nobody = text_of(client.get(reverse("staff:audit") + "?advisor=nobody"))
+    assert "There is a problem Choose a person from the list" in nobody
+    assert "nobody" not in nobody.split("There is a problem", 1)[1].split("Audit trail", 1)[0]
+
+
+def test_the_audit_trail_records_which_question_was_asked_but_not_the_search(supervisor, case):
+    client = verified_client(supervisor)
+    client.get(reverse("staff:audit"), {"reference": case.reference})
+    client.get(reverse("staff:audit"), {"advisor": "sup-one"})
+    client.get(reverse("staff:audit"), {"reference": "HVN-\x00" + "x" * 300})
+    searches = AuditEvent.objects.filter(action="audit.searched").order_by("seq")
+    assert [event.detail for event in searches] == [
+        {"by_case": True, "by_person": False},
+        {"by_case": False, "by_person": True},
+        {"by_case": True, "by_person": False},
+    ]
 
 
 def test_the_menu_shows_what_the_role_may_use(supervisor, advisor):

@@ -3,6 +3,10 @@
 new → assessing → below threshold (then closed, with signposting)
                 | meets threshold → contacting reporter → planning → action taken | referred
                   → monitoring → closed;  closed → assessing (reopen)
+
+A case marked "many reports from one network" may also be closed from new or assessing, but
+only by a supervisor's bulk close of a flood (``cases.services.close_in_bulk``), never from the
+case page.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ class Move:
     needs_reason: bool = False
     # A threshold decision: recorded as such, with its reason, on the case.
     threshold: bool | None = None
+    # Made only by the bulk close, for cases marked as many reports from one network.
+    only_in_bulk: bool = False
 
 
 TRANSITIONS: dict[tuple[str, str], Move] = {
@@ -54,10 +60,27 @@ TRANSITIONS: dict[tuple[str, str], Move] = {
     (Status.REFERRED, Status.CLOSED): Move(_("Close"), needs_reason=True),
     (Status.MONITORING, Status.CLOSED): Move(_("Close"), needs_reason=True),
     (Status.CLOSED, Status.ASSESSING): Move(_("Reopen"), needs_reason=True),
+    (Status.NEW, Status.CLOSED): Move(
+        _("Close with the rest of a flood"), needs_reason=True, only_in_bulk=True
+    ),
+    (Status.ASSESSING, Status.CLOSED): Move(
+        _("Close with the rest of a flood"), needs_reason=True, only_in_bulk=True
+    ),
 }
 
 OPEN_STATUSES = [s.value for s in Status if s != Status.CLOSED]
 
 
 def moves_from(status: str) -> list[tuple[str, Move]]:
-    return [(to, move) for (frm, to), move in TRANSITIONS.items() if frm == status]
+    """The moves an advisor may make from ``status`` on the case page."""
+    return [
+        (to, move)
+        for (frm, to), move in TRANSITIONS.items()
+        if frm == status and not move.only_in_bulk
+    ]
+
+
+def case_page_move(frm: str, to: str) -> Move | None:
+    """The move from ``frm`` to ``to``, if one may be made on the case page."""
+    move = TRANSITIONS.get((frm, to))
+    return None if move is None or move.only_in_bulk else move

@@ -52,6 +52,10 @@ class Case(models.Model):
         related_name="cases",
     )
     restricted = models.BooleanField(default=False)
+    # More reports than HAVEN_SUBMISSIONS_PER_WINDOW came from the reporter's network in the
+    # window: a school, a family, a phone network, or a flood. Shown to staff, never to the
+    # reporter; the network itself is not recorded.
+    many_from_network = models.BooleanField(default=False)
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -74,6 +78,12 @@ class Case(models.Model):
             models.Index(
                 fields=["status", "priority", "next_due_at", "received_at", "id"],
                 name="case_status_queue_order",
+            ),
+            # The marked open cases (a flood, while a supervisor closes it): few, and in order.
+            models.Index(
+                fields=["priority", "next_due_at", "received_at", "id"],
+                condition=~Q(status=Status.CLOSED) & Q(many_from_network=True),
+                name="case_open_network_queue",
             ),
         ]
         constraints = [
@@ -168,18 +178,22 @@ class ContactAttempt(models.Model):
 
 
 class SafetyAction(models.Model):
-    """One action of the case's safety plan: what, who owns it, by when, and whether it is done."""
+    """One action of the case's safety plan: what, who owns it, by when, and whether it is done.
+
+    What and who are an advisor's words: each is sealed, with the key that sealed it.
+    """
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="safety_actions")
     created_at = models.DateTimeField()
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    owner = models.CharField(max_length=100)
     due_on = models.DateField(null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
     key_id = models.CharField(max_length=16)
     sealed = models.BinaryField()
+    owner_key_id = models.CharField(max_length=16)
+    owner_sealed = models.BinaryField()
 
     def __str__(self) -> str:
         return f"action for {self.case_id}"

@@ -25,6 +25,7 @@ QUEUE_COLUMNS = (
     "reasons",
     "next_due_at",
     "restricted",
+    "many_from_network",
     "assigned_to__username",
 )
 
@@ -36,6 +37,7 @@ class QueueFilter:
     mine: bool = False
     unassigned: bool = False
     overdue: bool = False
+    many_from_network: bool = False
 
     @classmethod
     def from_query(cls, params: dict[str, str]) -> QueueFilter:
@@ -47,6 +49,7 @@ class QueueFilter:
             mine=params.get("mine") == "1",
             unassigned=params.get("unassigned") == "1",
             overdue=params.get("overdue") == "1",
+            many_from_network=params.get("network") == "1",
         )
 
 
@@ -66,6 +69,9 @@ def queue(*, user: User, filters: QueueFilter, now: datetime | None = None) -> Q
         cases = cases.filter(assigned_to__isnull=True)
     if filters.overdue:
         cases = cases.filter(next_due_at__lt=now or timezone.now())
+    if filters.many_from_network:
+        # With "not closed" above, the condition of the case_open_network_queue index.
+        cases = cases.filter(many_from_network=True)
     # One EXISTS per row, not a query per row: may this person open it if it is restricted?
     named = CaseAccess.objects.filter(case=OuterRef("pk"), user=user)
     linked = CaseLink.objects.filter(Q(from_case=OuterRef("pk")) | Q(to_case=OuterRef("pk")))

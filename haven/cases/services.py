@@ -3,6 +3,8 @@ event in the same transaction. Free text an advisor writes is sealed like the re
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -12,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from haven.audit.services import record_event
-from haven.cases.lifecycle import TRANSITIONS, Status
+from haven.cases.lifecycle import TRANSITIONS, Move, Status, case_page_move
 from haven.cases.models import (
     Case,
     CaseAccess,
@@ -62,8 +64,12 @@ def _first_read_due(priority: str, received_at: datetime) -> datetime:
     return due
 
 
-def open_case(*, report: Report, assessment: Assessment) -> Case:
-    """Every report becomes a case, with its triage, inside the submission's transaction."""
+def open_case(*, report: Report, assessment: Assessment, many_from_network: bool = False) -> Case:
+    """Every report becomes a case, with its triage, inside the submission's transaction.
+
+    ``many_from_network`` marks a report sent when its network had already sent more than
+    HAVEN_SUBMISSIONS_PER_WINDOW in the window; the mark is in case.opened's detail too.
+    """
     received = report.received_at
     case = Case(
         report=report,
@@ -82,13 +88,19 @@ def open_case(*, report: Report, assessment: Assessment) -> Case:
         first_contact_due=due_at(
             priority=assessment.priority, received_at=received, what="first_contact"
         ),
+        many_from_network=many_from_network,
     )
     case.next_due_at = _next_due(case)
     case.save()
     record_event(
         action="case.opened",
         report_id=report.id,
-        detail={"case": str(case.id), "priority": case.priority, "scope": case.scope},
+        detail={
+            "case": str(case.id),
+            "priority": case.priority,
+            "scope": case.scope,
+            "many_from_network": many_from_network,
+        },
     )
     return case
 
@@ -150,39 +162,43 @@ def assign_case(*, case: Case, to: User | None, by: User) -> Case:
     return current
 
 
+def _make_move(current: Case, *, to: str, move: Move, by: User, reason: str, **detail: Any) -> None:
+    """Move a locked case: its Transition (the reason sealed) and its audit event."""
+    now = timezone.now()
+    key_id, sealed = _seal_text(current, "transition_reason", reason) if reason else ("", None)
+    Transition.objects.create(
+        case=current,
+        at=now,
+        by=by,
+        from_status=current.status,
+        to_status=to,
+        reason_key_id=key_id,
+        reason_sealed=sealed,
+    )
+    detail = {"case": str(current.id), "from": current.status, "to": to, **detail}
+    if move.threshold is not None:
+        detail["meets_threshold"] = move.threshold
+    current.status = to
+    current.closed_at = now if to == Status.CLOSED else None
+    current.next_due_at = _next_due(current)
+    current.save(update_fields=["status", "closed_at", "next_due_at"])
+    action = "case.threshold_decided" if move.threshold is not None else "case.status_changed"
+    record_event(action=action, actor=by, report_id=current.report_id, detail=detail)
+
+
 def change_status(*, case: Case, to: str, by: User, reason: str = "") -> Case:
-    """Move the case along the lifecycle table; illegal moves and missing reasons are refused."""
+    """Move the case along the lifecycle table; illegal moves and missing reasons are refused.
+
+    The moves only the bulk close makes (``Move.only_in_bulk``) are refused here.
+    """
     reason = reason.strip()
     with transaction.atomic():
         current = _locked(case)
-        move = TRANSITIONS.get((current.status, to))
+        move = case_page_move(current.status, to)
         if move is not None:
             if move.needs_reason and not reason:
                 raise CaseRuleBroken("Give a reason for this decision.")
-            now = timezone.now()
-            key_id, sealed = (
-                _seal_text(current, "transition_reason", reason) if reason else ("", None)
-            )
-            Transition.objects.create(
-                case=current,
-                at=now,
-                by=by,
-                from_status=current.status,
-                to_status=to,
-                reason_key_id=key_id,
-                reason_sealed=sealed,
-            )
-            detail: dict[str, Any] = {"case": str(current.id), "from": current.status, "to": to}
-            if move.threshold is not None:
-                detail["meets_threshold"] = move.threshold
-            current.status = to
-            current.closed_at = now if to == Status.CLOSED else None
-            current.next_due_at = _next_due(current)
-            current.save(update_fields=["status", "closed_at", "next_due_at"])
-            action = (
-                "case.threshold_decided" if move.threshold is not None else "case.status_changed"
-            )
-            record_event(action=action, actor=by, report_id=current.report_id, detail=detail)
+            _make_move(current, to=to, move=move, by=by, reason=reason)
     if move is None:
         raise _refuse(
             action="case.transition_refused",
@@ -312,19 +328,22 @@ def log_contact_attempt(
 def add_safety_action(
     *, case: Case, by: User, action: str, owner: str, due_on: date | None
 ) -> SafetyAction:
+    """Add an action to the safety plan; what it is and who will do it are both sealed."""
     action = action.strip()
     if not action:
         raise CaseRuleBroken("Describe the action.")
     with transaction.atomic():
         key_id, sealed = _seal_text(case, "safety_action", action)
+        owner_key_id, owner_sealed = _seal_text(case, "safety_action_owner", owner.strip())
         item = SafetyAction.objects.create(
             case=case,
             created_at=timezone.now(),
             created_by=by,
-            owner=owner.strip(),
             due_on=due_on,
             key_id=key_id,
             sealed=sealed,
+            owner_key_id=owner_key_id,
+            owner_sealed=owner_sealed,
         )
         record_event(
             action="case.safety_action_added",
@@ -369,6 +388,81 @@ def link_cases(*, case: Case, other: Case, by: User | None, reason: str) -> Case
             detail={"case": str(case.id), "other": str(other.id), "reason": reason},
         )
     return link
+
+
+BULK_CLOSE_MAX = 100
+
+
+@dataclass(frozen=True)
+class BulkClosing:
+    """What one bulk close did: the cases closed, those refused (with why), ids not found."""
+
+    closed: list[Case]
+    refused: list[tuple[Case, str]]
+    missing: int
+
+
+def _why_not_closed(case: Case, *, named: set[uuid.UUID]) -> str:
+    """Why the bulk close may not close ``case`` ("" if it may), as a code for the audit."""
+    if case.restricted and case.id not in named:
+        return "restricted"
+    if case.status == Status.CLOSED:
+        return "closed"
+    if not case.many_from_network:
+        return "not_marked"
+    if (case.status, Status.CLOSED) not in TRANSITIONS:
+        return "no_move"
+    return ""
+
+
+def close_in_bulk(*, case_ids: Sequence[uuid.UUID], by: User, reason: str) -> BulkClosing:
+    """Close many cases at once with one reason: a flood of reports from one network.
+
+    Rules:
+    - a reason is needed, and at most BULK_CLOSE_MAX cases are closed at a time;
+    - only cases marked many_from_network are closed, along the lifecycle table's moves to
+      closed (from new and assessing, the moves only this verb makes);
+    - each case closed gets its own Transition, with the reason sealed to it, and its own
+      case.status_changed event; the events of one bulk close share a ``batch`` id;
+    - a case refused (restricted and ``by`` is not named on it, already closed, not marked, or
+      in a status with no move to closed, such as after a threshold decision) gets its own
+      case.bulk_close_refused event and is returned with its reason; unknown ids are counted;
+    - all in one transaction, the cases locked in id order (two bulk closes cannot deadlock).
+    """
+    reason = reason.strip()
+    if not reason:
+        raise CaseRuleBroken("Give a reason for closing these cases.")
+    wanted = list(dict.fromkeys(case_ids))
+    if len(wanted) > BULK_CLOSE_MAX:
+        raise CaseRuleBroken(f"Tick at most {BULK_CLOSE_MAX} cases at a time.")
+    batch = uuid.uuid4().hex
+    closed: list[Case] = []
+    refused: list[tuple[Case, str]] = []
+    with transaction.atomic():
+        found = {
+            case.id: case
+            for case in Case.objects.select_for_update().filter(pk__in=wanted).order_by("pk")
+        }
+        named = set(
+            CaseAccess.objects.filter(
+                user=by, case_id__in=[pk for pk, case in found.items() if case.restricted]
+            ).values_list("case_id", flat=True)
+        )
+        for case in (found[pk] for pk in wanted if pk in found):
+            why = _why_not_closed(case, named=named)
+            if why:
+                refused.append((case, why))
+                record_event(
+                    action="case.bulk_close_refused",
+                    actor=by,
+                    report_id=case.report_id,
+                    detail={"case": str(case.id), "why": why, "batch": batch},
+                )
+                continue
+            move = TRANSITIONS[(case.status, Status.CLOSED)]
+            _make_move(case, to=Status.CLOSED, move=move, by=by, reason=reason, batch=batch)
+            closed.append(case)
+    return BulkClosing(closed=closed, refused=refused, missing=len(wanted) - len(found))
 
 
 @dataclass(frozen=True)

@@ -1,33 +1,101 @@
-"""Forms for case work. Each maps to one verb in haven.cases.services."""
+"""Forms for case work. Each maps to one verb in haven.cases.services.
+
+Request data is text from anyone. Numbers and ids in it are read with ``positive_int`` and
+``parse_uuid`` (never ``str.isdigit()``, which takes "²" for a digit that ``int()`` refuses),
+and no error message repeats what was sent.
+"""
 
 from __future__ import annotations
 
+import re
+import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from haven.cases.lifecycle import Move
-from haven.cases.models import ContactMethod, ContactOutcome, NoteKind
+from haven.cases.models import Case, ContactMethod, ContactOutcome, NoteKind
+from haven.cases.services import BULK_CLOSE_MAX
 from haven.core.govuk import DatePartsField
 from haven.triage.rules import Priority
 
+# The largest primary key a table holds (a 64-bit integer): anything larger is no row's id.
+MAX_ID = 2**63 - 1
+
+
+def positive_int(value: object, *, maximum: int = MAX_ID) -> int | None:
+    """A whole number from 1 to ``maximum`` written in ASCII digits; None for anything else."""
+    if not isinstance(value, str) or not (value.isascii() and value.isdigit()):
+        return None
+    if len(value.lstrip("0")) > len(str(maximum)):
+        return None
+    number = int(value)
+    return number if 1 <= number <= maximum else None
+
+
+def parse_uuid(value: object) -> uuid.UUID | None:
+    """A case or report id as its 36 characters; None for anything else."""
+    if not isinstance(value, str) or len(value) != 36 or not value.isascii():
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
 
 def reason_field(label: Any, *, required: bool = False, **kwargs: Any) -> forms.CharField:
+    error_messages = {
+        "max_length": _("The reason must be 2,000 characters or fewer"),
+        **kwargs.pop("error_messages", {}),
+    }
     return forms.CharField(
         label=label,
         required=required,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages=error_messages,
         **kwargs,
     )
+
+
+def choose(message: Any) -> dict[str, Any]:
+    """One message for a choice not made and for one not in the list (Django's repeats it)."""
+    return {"required": message, "invalid_choice": message}
+
+
+class ChosenIdsField(forms.Field):
+    """Several ids ticked in a list (checkboxes of one name), each read with ``parse``."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {
+        "invalid": _("Tick the cases in the list"),
+        "too_many": _("Tick fewer cases"),
+    }
+
+    def __init__(self, *, parse: Callable[[str], Any], max_count: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.parse = parse
+        self.max_count = max_count
+
+    def to_python(self, value: Any) -> list[Any]:
+        values = value if isinstance(value, (list, tuple)) else ([value] if value else [])
+        if len(values) > self.max_count:
+            raise ValidationError(self.error_messages["too_many"], code="too_many")
+        parsed = [self.parse(item) for item in values]
+        if any(item is None for item in parsed):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return list(dict.fromkeys(parsed))
 
 
 class StatusForm(forms.Form):
     to = forms.ChoiceField(
         label=_("What happens next?"),
         widget=forms.RadioSelect,
-        error_messages={"required": _("Choose what happens next")},
+        error_messages=choose(_("Choose what happens next")),
     )
     reason = reason_field(_("Reason"))
 
@@ -46,7 +114,10 @@ class StatusForm(forms.Form):
 
 class PriorityForm(forms.Form):
     priority = forms.ChoiceField(
-        label=_("New priority"), choices=Priority.choices, widget=forms.RadioSelect
+        label=_("New priority"),
+        choices=Priority.choices,
+        widget=forms.RadioSelect,
+        error_messages=choose(_("Choose a priority from P1 to P4")),
     )
     reason = reason_field(
         _("Why are you changing it?"),
@@ -60,24 +131,36 @@ class NoteForm(forms.Form):
         label=_("Is this a fact or your professional opinion?"),
         choices=NoteKind.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": _("Choose fact or professional opinion")},
+        error_messages=choose(_("Choose fact or professional opinion")),
     )
     text = forms.CharField(
         label=_("Note"),
         max_length=10_000,
         widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": _("Write the note")},
+        error_messages={
+            "required": _("Write the note"),
+            "max_length": _("The note must be 10,000 characters or fewer"),
+        },
     )
 
 
 class ContactAttemptForm(forms.Form):
     method = forms.ChoiceField(
-        label=_("How did you try?"), choices=ContactMethod.choices, widget=forms.RadioSelect
+        label=_("How did you try?"),
+        choices=ContactMethod.choices,
+        widget=forms.RadioSelect,
+        error_messages=choose(_("Choose how you tried to make contact")),
     )
     outcome = forms.ChoiceField(
-        label=_("What happened?"), choices=ContactOutcome.choices, widget=forms.RadioSelect
+        label=_("What happened?"),
+        choices=ContactOutcome.choices,
+        widget=forms.RadioSelect,
+        error_messages=choose(_("Choose what happened")),
     )
-    note = reason_field(_("Note (optional)"))
+    note = reason_field(
+        _("Note (optional)"),
+        error_messages={"max_length": _("The note must be 2,000 characters or fewer")},
+    )
 
 
 class SafetyActionForm(forms.Form):
@@ -85,19 +168,137 @@ class SafetyActionForm(forms.Form):
         label=_("Action"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": _("Describe the action")},
+        error_messages={
+            "required": _("Describe the action"),
+            "max_length": _("The action must be 2,000 characters or fewer"),
+        },
     )
     owner = forms.CharField(
         label=_("Who will do it?"),
         max_length=100,
-        error_messages={"required": _("Say who will do it")},
+        error_messages={
+            "required": _("Say who will do it"),
+            "max_length": _("Who will do it must be 100 characters or fewer"),
+        },
     )
     due_on = DatePartsField(label=_("Due date (optional)"), required=False, allow_future=True)
 
 
-class LinkForm(forms.Form):
-    reference = forms.CharField(
-        label=_("Reference of the other case"),
+REFERENCE_CHARACTERS = re.compile(r"[A-Z0-9-]+")
+
+
+def clean_reference(value: str, message: Any) -> str:
+    """A case reference in capitals, as stored; ``message`` if it cannot be one."""
+    reference = value.strip().upper()
+    if reference and not REFERENCE_CHARACTERS.fullmatch(reference):
+        raise ValidationError(message, code="invalid")
+    return reference
+
+
+def reference_field(label: Any, message: Any, **kwargs: Any) -> forms.CharField:
+    return forms.CharField(
+        label=label,
         max_length=24,
-        error_messages={"required": _("Enter a reference, like HVN-7KQ4-M2XD")},
+        error_messages={
+            "required": message,
+            "max_length": message,
+            "null_characters_not_allowed": message,
+        },
+        **kwargs,
     )
+
+
+REFERENCE_MESSAGE = _("Enter a reference, like HVN-7KQ4-M2XD")
+
+
+class LinkForm(forms.Form):
+    reference = reference_field(_("Reference of the other case"), REFERENCE_MESSAGE)
+
+    def clean_reference(self) -> str:
+        return clean_reference(self.cleaned_data["reference"], REFERENCE_MESSAGE)
+
+
+class RestrictForm(forms.Form):
+    """Who may open a restricted case, from the staff listed, and why."""
+
+    people = forms.MultipleChoiceField(
+        label=_("Who may open it? You are always included."),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "invalid_choice": _("Choose the people from the list"),
+            "invalid_list": _("Choose the people from the list"),
+        },
+    )
+    reason = reason_field(
+        _("Why? For example, the person of concern is a colleague"),
+        required=True,
+        error_messages={"required": _("Give a reason for restricting the case")},
+    )
+
+    def __init__(self, *args: Any, staff: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.staff = {str(person.pk): person for person in staff}
+        self.fields["people"].choices = [  # type: ignore[attr-defined]
+            (pk, person.get_username()) for pk, person in self.staff.items()
+        ]
+
+    def chosen(self) -> list[Any]:
+        return [self.staff[pk] for pk in self.cleaned_data["people"]]
+
+
+class BulkCloseForm(forms.Form):
+    """The cases of a flood, ticked on the queue, and the one reason for closing them."""
+
+    cases = ChosenIdsField(
+        parse=parse_uuid,
+        max_count=BULK_CLOSE_MAX,
+        error_messages={
+            "required": _("Tick the cases to close"),
+            "invalid": _("Tick the cases to close"),
+            "too_many": _("Tick at most 100 cases at a time"),
+        },
+    )
+    reason = reason_field(
+        _("Why are you closing these cases?"),
+        required=True,
+        error_messages={"required": _("Give a reason for closing these cases")},
+    )
+
+
+AUDIT_REFERENCE_MESSAGE = _("Enter a case reference, like HVN-7KQ4-M2XD")
+AUDIT_PERSON_MESSAGE = _("Choose a person from the list")
+
+
+class AuditSearchForm(forms.Form):
+    """The two questions of the audit page: who opened a case, what did someone open."""
+
+    reference = reference_field(_("Who opened a case?"), AUDIT_REFERENCE_MESSAGE, required=False)
+    advisor = forms.CharField(
+        label=_("What did someone open today?"),
+        required=False,
+        max_length=150,
+        error_messages={
+            "max_length": AUDIT_PERSON_MESSAGE,
+            "null_characters_not_allowed": AUDIT_PERSON_MESSAGE,
+        },
+    )
+
+    case: Case | None = None
+    person: User | None = None
+
+    def clean_reference(self) -> str:
+        reference = clean_reference(self.cleaned_data["reference"], AUDIT_REFERENCE_MESSAGE)
+        if reference:
+            self.case = Case.objects.filter(reference=reference).first()
+            if self.case is None:
+                raise ValidationError(_("No case has that reference"), code="unknown")
+        return reference
+
+    def clean_advisor(self) -> str:
+        username: str = self.cleaned_data["advisor"]
+        if username:
+            self.person = User.objects.filter(username=username, is_staff=True).first()
+            if self.person is None:
+                raise ValidationError(AUDIT_PERSON_MESSAGE, code="unknown")
+        return username

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", views.reports, name="reports"),
     path("reports/<uuid:report_id>/", views.report, name="report"),
     path("queue/", views.queue, name="queue"),
+    path("queue/close/", views.close_cases, name="close_cases"),
     path("cases/<uuid:case_id>/", views.case_detail, name="case"),
     path("cases/<uuid:case_id>/assign/", views.assign, name="assign"),
     path("team/", views.team, name="team"),

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from haven.accounts.services import has_permission
@@ -32,12 +34,16 @@ from haven.sealing.keystore import KeyUnavailable
 from haven.sealing.services import SealBroken, open_sealed
 from haven.staff.access import refuse, requires, staff_required
 from haven.staff.forms import (
+    AuditSearchForm,
+    BulkCloseForm,
     ContactAttemptForm,
     LinkForm,
     NoteForm,
     PriorityForm,
+    RestrictForm,
     SafetyActionForm,
     StatusForm,
+    positive_int,
 )
 from haven.triage.rules import CONCERN_LABELS, Priority
 
@@ -119,11 +125,28 @@ def report(request: HttpRequest, report_id: uuid.UUID) -> HttpResponse:
 @requires("cases.view")
 def queue(request: HttpRequest) -> HttpResponse:
     """Cases in priority order; the list shows no sealed content."""
+    return _queue_page(request)
+
+
+def _queue_page(request: HttpRequest, *, close_form: BulkCloseForm | None = None) -> HttpResponse:
+    """The queue; filtered to the cases marked many from one network, a supervisor may tick
+    cases to close in bulk (``close_form`` is a bulk close sent back with its errors)."""
     filters = QueueFilter.from_query(request.GET.dict())
+    if close_form is not None:
+        filters = replace(filters, many_from_network=True)
     number = _page_number(request)
     user = cast(User, request.user)
     rows, has_next = page_of(cases_queue(user=user, filters=filters), page=number)
     now = timezone.now()
+    bulk_close = filters.many_from_network and has_permission(user, "cases.bulk_close")
+    if close_form is not None and close_form.is_bound:
+        ticked = set(request.POST.getlist("close-cases"))
+    elif request.GET.get("tick") == "all":
+        ticked = {str(case.id) for case in rows}
+    else:
+        ticked = set()
+    query = request.GET.copy()
+    query.pop("tick", None)
     return render(
         request,
         "staff/queue.html",
@@ -137,6 +160,57 @@ def queue(request: HttpRequest) -> HttpResponse:
             "status_labels": choice_labels(Status.choices),
             "audience_labels": choice_labels(Audience.choices),
             "concern_labels": choice_labels(list(CONCERN_LABELS.items())),
+            "bulk_close": bulk_close,
+            "close_form": close_form or BulkCloseForm(prefix="close"),
+            "ticked": ticked,
+            "this_query": query.urlencode(),
+            "has_errors": bool(close_form is not None and close_form.errors),
+            "nav": "queue",
+        },
+    )
+
+
+# Why the bulk close left a case open, in the words the supervisor reads.
+NOT_CLOSED = {
+    "restricted": gettext_lazy("It is restricted and you are not named on it"),
+    "closed": gettext_lazy("It was already closed"),
+    "not_marked": gettext_lazy("It is not marked as one of many reports from one network"),
+}
+
+
+@require_POST
+@requires("cases.bulk_close")
+def close_cases(request: HttpRequest) -> HttpResponse:
+    """Close the ticked cases of a flood with one reason, then say what was closed and what not."""
+    form = BulkCloseForm(request.POST, prefix="close")
+    if not form.is_valid():
+        return _queue_page(request, close_form=form)
+    user = cast(User, request.user)
+    closing = services.close_in_bulk(
+        case_ids=form.cleaned_data["cases"], by=user, reason=form.cleaned_data["reason"]
+    )
+    statuses = choice_labels(Status.choices)
+    not_closed = [
+        {
+            # A restricted case's reference is for the people named on it only.
+            "case": None if why == "restricted" else case,
+            "why": NOT_CLOSED[why]
+            if why in NOT_CLOSED
+            else _("Its status, %(status)s, cannot be closed from here: use its case page")
+            % {"status": statuses[case.status]},
+        }
+        for case, why in closing.refused
+    ]
+    back = request.GET.copy()
+    back.pop("page", None)
+    return render(
+        request,
+        "staff/closed_in_bulk.html",
+        {
+            "closed": closing.closed,
+            "not_closed": not_closed,
+            "missing": closing.missing,
+            "back_query": back.urlencode(),
             "nav": "queue",
         },
     )
@@ -166,11 +240,19 @@ def choice_labels(choices: list[tuple[str, Any]]) -> dict[str, str]:
     return {value: str(label) for value, label in choices}
 
 
+# 500,000 rows deep: further than anyone reads, and a page number that cannot overflow.
+MAX_PAGE = 10_000
+
+
 def _page_number(request: HttpRequest) -> int:
-    try:
-        return max(1, int(request.GET.get("page", "1")))
-    except ValueError:
+    """The page asked for; any ``page`` that is not a number from 1 to MAX_PAGE does not exist."""
+    value = request.GET.get("page", "")
+    if not value:
         return 1
+    number = positive_int(value, maximum=MAX_PAGE)
+    if number is None:
+        raise Http404("no such page")
+    return number
 
 
 def _page_query(request: HttpRequest, number: int) -> str:
@@ -270,7 +352,10 @@ FORMS: dict[str, type[forms.Form]] = {
 }
 
 
-def _bound_forms(case: Case, data: Any = None, which: str = "") -> dict[str, forms.Form]:
+def _bound_forms(
+    case: Case, staff: list[User] | None, data: Any = None, which: str = ""
+) -> dict[str, forms.Form]:
+    """The case page's forms, ``which`` bound to ``data``; the restriction form only with staff."""
     built: dict[str, forms.Form] = {}
     for name, form_class in FORMS.items():
         bound = data if name == which else None
@@ -278,6 +363,12 @@ def _bound_forms(case: Case, data: Any = None, which: str = "") -> dict[str, for
             built[name] = StatusForm(bound, moves=moves_from(case.status), prefix=name)
         else:
             built[name] = form_class(bound, prefix=name)
+    if staff is not None:
+        bound = data if which == "restrict" else None
+        named = case.access.values_list("user_id", flat=True) if case.restricted else []
+        built["restrict"] = RestrictForm(
+            bound, staff=staff, prefix="restrict", initial={"people": [str(pk) for pk in named]}
+        )
     return built
 
 
@@ -295,33 +386,30 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         return render(request, "staff/restricted.html", status=403)
     if request.method == "POST" and not has_permission(user, "cases.work"):
         return refuse(request, reason="permission")
+    may_restrict = has_permission(user, "cases.restrict")
     action = request.POST.get("action", "") if request.method == "POST" else ""
-    forms_ = _bound_forms(case, request.POST if action in FORMS else None, action)
+    if action in ("restrict", "lift") and not may_restrict:
+        return refuse(request, reason="permission")
+    staff = (
+        list(User.objects.filter(is_active=True, is_staff=True).order_by("username"))
+        if may_restrict
+        else None
+    )
+    forms_ = _bound_forms(case, staff, request.POST if request.method == "POST" else None, action)
     error = ""
     if request.method == "POST":
         try:
             if action == "done":
-                done = request.POST.get("done", "")
-                item = case.safety_actions.filter(pk=done).first() if done.isdigit() else None
-                if item is not None:
-                    services.complete_safety_action(item=item, by=user)
+                done = positive_int(request.POST.get("done", ""))
+                item = case.safety_actions.filter(pk=done).first() if done else None
+                if item is None:
+                    raise services.CaseRuleBroken(
+                        _("That action is not in this case's safety plan.")
+                    )
+                services.complete_safety_action(item=item, by=user)
                 return redirect("staff:case", case.id)
-            if action in ("restrict", "lift"):
-                if not has_permission(user, "cases.restrict"):
-                    return refuse(request, reason="permission")
-                if action == "lift":
-                    services.lift_restriction(case=case, by=user)
-                else:
-                    named = User.objects.filter(
-                        pk__in=[p for p in request.POST.getlist("people") if p.isdigit()],
-                        is_staff=True,
-                    )
-                    services.restrict_case(
-                        case=case,
-                        by=user,
-                        allowed=list(named),
-                        reason=request.POST.get("reason", "")[:2000],
-                    )
+            if action == "lift":
+                services.lift_restriction(case=case, by=user)
                 return redirect("staff:case", case.id)
             if action == "claim":
                 services.claim_case(case=case, by=user)
@@ -358,10 +446,17 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
                         due_on=data.get("due_on"),
                     )
                 elif action == "link":
-                    other = Case.objects.filter(reference=data["reference"].strip().upper()).first()
+                    other = Case.objects.filter(reference=data["reference"]).first()
                     if other is None:
                         raise services.CaseRuleBroken(_("No case has that reference."))
                     services.link_cases(case=case, other=other, by=user, reason="manual")
+                elif action == "restrict":
+                    services.restrict_case(
+                        case=case,
+                        by=user,
+                        allowed=cast(RestrictForm, form).chosen(),
+                        reason=data["reason"],
+                    )
                 return redirect("staff:case", case.id)
         except services.CaseRuleBroken as exc:
             error = str(exc)
@@ -388,18 +483,17 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             "has_errors": bool(error) or any(f.errors for f in forms_.values()),
             "chronology": _chronology(case),
             "actions_list": [
-                (a, open_text(case, a.key_id, a.sealed)) for a in case.safety_actions.all()
+                (
+                    a,
+                    open_text(case, a.key_id, a.sealed),
+                    open_text(case, a.owner_key_id, a.owner_sealed),
+                )
+                for a in case.safety_actions.all()
             ],
             "linked": linked,
             "mentions": mentions,
             "openable": _openable_restricted(mentions, linked, user),
-            "may_restrict": has_permission(user, "cases.restrict"),
-            "staff": User.objects.filter(is_active=True, is_staff=True).order_by("username")
-            if has_permission(user, "cases.restrict")
-            else [],
-            "named": set(case.access.values_list("user_id", flat=True))
-            if case.restricted
-            else set(),
+            "may_restrict": may_restrict,
             "nav": "queue",
             "back_url": reverse("staff:queue"),
         },
@@ -412,6 +506,10 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 @require_GET
 @requires("team.view")
 def team(request: HttpRequest) -> HttpResponse:
+    return _team_page(request)
+
+
+def _team_page(request: HttpRequest, *, error: str = "") -> HttpResponse:
     user = cast(User, request.user)
     overdue = page_of(cases_queue(user=user, filters=QueueFilter(overdue=True)), page=1)[0]
     advisors = User.objects.filter(is_active=True, is_staff=True).order_by("username")
@@ -423,6 +521,8 @@ def team(request: HttpRequest) -> HttpResponse:
             "overdue": [(case, time_left(case)) for case in overdue],
             "advisors": advisors,
             "may_assign": has_permission(user, "cases.assign"),
+            "error": error,
+            "has_errors": bool(error),
             "nav": "team",
         },
     )
@@ -431,15 +531,13 @@ def team(request: HttpRequest) -> HttpResponse:
 @require_POST
 @requires("cases.assign")
 def assign(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    """Give the case to the advisor chosen, or to nobody (the empty choice)."""
     case = _case_or_404(case_id)
     chosen = request.POST.get("advisor", "")
-    to = (
-        User.objects.filter(pk=chosen, is_active=True, is_staff=True).first()
-        if chosen.isdigit()
-        else None
-    )
+    pk = positive_int(chosen)
+    to = User.objects.filter(pk=pk, is_active=True, is_staff=True).first() if pk else None
     if chosen and to is None:
-        return redirect("staff:team")
+        return _team_page(request, error=_("Choose an advisor from the list"))
     services.assign_case(case=case, to=to, by=cast(User, request.user))
     return redirect("staff:team")
 
@@ -447,23 +545,28 @@ def assign(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 @require_GET
 @requires("audit.view")
 def audit(request: HttpRequest) -> HttpResponse:
-    """Who opened case X? What did advisor Y open today?"""
-    reference = request.GET.get("reference", "").strip().upper()[:24]
-    username = request.GET.get("advisor", "")[:150]
-    case = Case.objects.filter(reference=reference).first() if reference else None
-    person = User.objects.filter(username=username).first() if username else None
+    """Who opened case X? What did advisor Y open today?
+
+    The search is audited, but not what was searched for: only which question was asked.
+    """
+    form = AuditSearchForm(request.GET)
+    form.is_valid()
     with transaction.atomic():
         record_event(
             action="audit.searched",
             actor=request.user,
-            detail={"by_case": bool(reference), "by_person": bool(username)},
+            detail={
+                "by_case": bool(request.GET.get("reference")),
+                "by_person": bool(request.GET.get("advisor")),
+            },
         )
+    case, person = form.case, form.person
     return render(
         request,
         "staff/audit.html",
         {
-            "reference": reference,
-            "username": username,
+            "form": form,
+            "has_errors": bool(form.errors),
             "case": case,
             "person": person,
             "case_events": list(who_opened(report_id=case.report_id).select_related("actor")[:200])
