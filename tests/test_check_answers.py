@@ -35,7 +35,7 @@ def test_check_answers_shows_every_answer_with_a_change_link(journey, audience):
     assert "ExampleChat" in text and "@example_person_1" in text
     assert "pat@example.org" in text
     assert "It is still happening" in text
-    assert "13 to 15" in text
+    assert ("How old are you? 14" if audience == "child" else "How old is the child? 14") in text
     for slug in (
         "danger",
         "concern",
@@ -48,6 +48,7 @@ def test_check_answers_shows_every_answer_with_a_change_link(journey, audience):
     ):
         assert f'href="{step_url(slug, change=True)}"' in html
     assert ("your-organisation" in html) == (audience == "professional")
+    assert (step_url("about-whom", change=True) in html) == (audience == "child")
     assert "What happens to this information" in text
     assert "Only our child protection advisors can unlock and read them" in text
 
@@ -94,11 +95,16 @@ def test_markup_in_answers_is_shown_as_text(journey):
     assert "<b>bold</b>" not in html
 
 
-def test_an_audience_change_after_answering_keeps_answers_and_adjusts_the_questions(journey):
+def test_an_audience_change_asks_the_new_questions_before_check_answers(journey):
     journey.fill("parent")
     journey.choose("professional")
     page = journey.client.get(reverse("reporting:what_happens"))
-    assert page.context["continue_url"] == reverse("reporting:check_answers")
+    assert page.context["continue_url"] == step_url("safeguarding-policy")
+    assert journey.client.get(reverse("reporting:check_answers")).url == step_url(
+        "safeguarding-policy"
+    )
+    for slug in ("safeguarding-policy", "already-told", "your-organisation"):
+        journey.answer(slug)
     html = journey.client.get(reverse("reporting:check_answers")).content.decode()
     assert step_url("your-organisation", change=True) in html
     assert "Someone in a game asked for photos" in html

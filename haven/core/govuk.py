@@ -13,47 +13,56 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 
 class DatePartsWidget(forms.Widget):
-    """Three inputs named ``<name>-day``, ``-month`` and ``-year``, as the GOV.UK date input."""
+    """One input per part, named ``<name>-day``, ``-month``, ``-year``, as the GOV.UK date input."""
 
-    parts = ("day", "month", "year")
+    def __init__(
+        self, attrs: dict[str, Any] | None = None, parts: tuple[str, ...] = ("day", "month", "year")
+    ) -> None:
+        super().__init__(attrs)
+        self.parts = parts
 
-    def value_from_datadict(self, data: Any, files: Any, name: str) -> tuple[str, str, str]:
-        day, month, year = (str(data.get(f"{name}-{part}", "")).strip()[:8] for part in self.parts)
-        return (day, month, year)
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> tuple[str, ...]:
+        # Cut to 8 characters: a part is a few digits, and a huge one must not reach int().
+        return tuple(str(data.get(f"{name}-{part}", "")).strip()[:8] for part in self.parts)
 
     def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
         return not any(f"{name}-{part}" in data for part in self.parts)
 
 
-class DatePartsField(forms.Field):
-    """A date typed as day, month and year; must be a real date, today or earlier."""
+class DatePartsBase(forms.Field):
+    """What a date typed in parts shares: reading the parts as numbers and the date's limits."""
 
-    widget = DatePartsWidget
+    parts: tuple[str, ...] = ()
     default_error_messages = {
-        "incomplete": _("Enter the day, month and year, or leave the date blank"),
-        "invalid": _("The date must be a real date, like 27 3 2026"),
-        "future": _("The date must be today or in the past"),
+        "required": _("Enter the date"),
         "too_old": _("The year must be 1900 or later"),
     }
 
     def __init__(self, *, allow_future: bool = False, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", DatePartsWidget(parts=self.parts))
         super().__init__(**kwargs)
         self.allow_future = allow_future
 
-    def to_python(self, value: Any) -> datetime.date | None:
-        if isinstance(value, datetime.date):
-            return value
+    def _numbers(self, value: Any) -> list[int] | None:
+        """The parts as whole numbers, in ``parts`` order; None when every part is blank."""
         if not value or not any(value):
             return None
         if not all(value):
             raise ValidationError(self.error_messages["incomplete"], code="incomplete")
         try:
-            day, month, year = (int(part) for part in value)
-            result = datetime.date(year, month, day)
+            return [int(part) for part in value]
+        except ValueError as exc:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from exc
+
+    def _real_date(self, **parts: int) -> datetime.date:
+        try:
+            result = datetime.date(parts["year"], parts["month"], parts.get("day", 1))
         except (ValueError, OverflowError) as exc:
             raise ValidationError(self.error_messages["invalid"], code="invalid") from exc
         if result.year < 1900:
@@ -62,15 +71,77 @@ class DatePartsField(forms.Field):
             raise ValidationError(self.error_messages["future"], code="future")
         return result
 
-    def prepare_value(self, value: Any) -> tuple[str, str, str]:
-        if isinstance(value, datetime.date):
-            return (str(value.day), str(value.month), str(value.year))
+    def prepare_value(self, value: Any) -> tuple[str, ...]:
+        """The text of each part: from the stored ISO text, or as typed when the form is bound."""
+        if isinstance(value, (tuple, list)) and len(value) == len(self.parts):
+            return tuple(str(part) for part in value)
         if isinstance(value, str) and value:
-            parsed = datetime.date.fromisoformat(value)
-            return (str(parsed.day), str(parsed.month), str(parsed.year))
-        if isinstance(value, (tuple, list)) and len(value) == 3:
-            return (str(value[0]), str(value[1]), str(value[2]))
-        return ("", "", "")
+            value = _parse_iso(value)
+        if isinstance(value, datetime.date):
+            known = {"day": value.day, "month": value.month, "year": value.year}
+            return tuple(str(known[part]) for part in self.parts)
+        return tuple("" for _part in self.parts)
+
+
+def _parse_iso(value: str) -> datetime.date | None:
+    """A stored "YYYY-MM-DD", or "YYYY-MM" (the first of that month); None for anything else."""
+    try:
+        if len(value) == len("2026-03"):
+            return datetime.date.fromisoformat(f"{value}-01")
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+class DatePartsField(DatePartsBase):
+    """A date typed as day, month and year; must be a real date, today or earlier."""
+
+    parts = ("day", "month", "year")
+    default_error_messages = {
+        "incomplete": _("Enter the day, month and year, or leave the date blank"),
+        "invalid": _("The date must be a real date, like 27 3 2026"),
+        "future": _("The date must be today or in the past"),
+    }
+
+    def to_python(self, value: Any) -> datetime.date | None:
+        if isinstance(value, datetime.date):
+            return value
+        numbers = self._numbers(value)
+        if numbers is None:
+            return None
+        day, month, year = numbers
+        return self._real_date(day=day, month=month, year=year)
+
+
+class MonthYearField(DatePartsBase):
+    """A month typed as month and year, for when people know roughly but not the day.
+
+    Its value is the text "YYYY-MM"; this month or earlier unless ``allow_future``.
+    """
+
+    parts = ("month", "year")
+    default_error_messages = {
+        "incomplete": _("Enter the month and the year, like 3 2026"),
+        "invalid": _("Enter a real month and year, like 3 2026"),
+        "future": _("The month must be this month or in the past"),
+    }
+
+    def to_python(self, value: Any) -> str | None:
+        numbers = self._numbers(value)
+        if numbers is None:
+            return None
+        month, year = numbers
+        first = self._real_date(month=month, year=year)
+        return f"{first.year:04d}-{first.month:02d}"
+
+
+def display_date(value: Any) -> str:
+    """A stored date in words: "YYYY-MM" as "March 2026", "YYYY-MM-DD" as "27 March 2026"."""
+    text = str(value or "")
+    parsed = _parse_iso(text)
+    if parsed is None:
+        return text
+    return date_format(parsed, "F Y" if len(text) == len("2026-03") else "j F Y")
 
 
 def _first_error(bf: forms.BoundField) -> dict[str, str] | None:
@@ -79,13 +150,48 @@ def _first_error(bf: forms.BoundField) -> dict[str, str] | None:
 
 def _value(bf: forms.BoundField) -> Any:
     value = bf.value()
-    return bf.field.prepare_value(value) if isinstance(bf.field, DatePartsField) else value
+    return bf.field.prepare_value(value) if isinstance(bf.field, DatePartsBase) else value
 
 
 def _anchor(bf: forms.BoundField) -> str:
-    if isinstance(bf.field, DatePartsField):
-        return f"{bf.auto_id}-day"
+    if isinstance(bf.field, DatePartsBase):
+        return f"{bf.auto_id}-{bf.field.parts[0]}"
     return bf.auto_id
+
+
+# The width of each part's input, as the GOV.UK date input has them.
+DATE_PART_WIDTHS = {
+    "day": "govuk-input--width-2",
+    "month": "govuk-input--width-2",
+    "year": "govuk-input--width-4",
+}
+DATE_PART_LABELS = {"day": _("Day"), "month": _("Month"), "year": _("Year")}
+
+
+def _character_count_texts(max_length: int) -> dict[str, Any]:
+    """The character count's words, translated, with the limit written as people read it.
+
+    The description is shown as it is when JavaScript is off; with JavaScript the count of
+    characters left replaces it. ``%{count}`` is filled in by GOV.UK Frontend's script.
+    """
+    limit = number_format(max_length, force_grouping=True)
+    return {
+        "textareaDescriptionText": ngettext(
+            "You can enter up to %(limit)s character",
+            "You can enter up to %(limit)s characters",
+            max_length,
+        )
+        % {"limit": limit},
+        "charactersUnderLimitText": {
+            "one": str(_("You have %{count} character remaining")),
+            "other": str(_("You have %{count} characters remaining")),
+        },
+        "charactersAtLimitText": str(_("You have 0 characters remaining")),
+        "charactersOverLimitText": {
+            "one": str(_("You have %{count} character too many")),
+            "other": str(_("You have %{count} characters too many")),
+        },
+    }
 
 
 def field_params(
@@ -152,8 +258,7 @@ def field_params(
             **common,
         }
         return {"macro": "checkboxes" if multiple else "radios", "params": params}
-    if isinstance(field, DatePartsField):
-        day, month, year = _value(bf)
+    if isinstance(field, DatePartsBase):
         error_class = " govuk-input--error" if bf.errors else ""
         params = {
             "id": bf.auto_id,
@@ -169,23 +274,12 @@ def field_params(
             },
             "items": [
                 {
-                    "name": "day",
-                    "label": str(_("Day")),
-                    "value": day,
-                    "classes": "govuk-input--width-2" + error_class,
-                },
-                {
-                    "name": "month",
-                    "label": str(_("Month")),
-                    "value": month,
-                    "classes": "govuk-input--width-2" + error_class,
-                },
-                {
-                    "name": "year",
-                    "label": str(_("Year")),
-                    "value": year,
-                    "classes": "govuk-input--width-4" + error_class,
-                },
+                    "name": part,
+                    "label": str(DATE_PART_LABELS[part]),
+                    "value": value,
+                    "classes": DATE_PART_WIDTHS[part] + error_class,
+                }
+                for part, value in zip(field.parts, _value(bf), strict=True)
             ],
             **common,
         }
@@ -209,11 +303,15 @@ def field_params(
         }
         max_length = getattr(field, "max_length", None)
         if max_length:
+            # The character count counts and warns but never cuts: the server says when the
+            # answer is too long (an HTML maxlength would drop the end of a pasted answer).
             params["maxlength"] = max_length
+            params.update(_character_count_texts(max_length))
             return {"macro": "character_count", "params": params}
         return {"macro": "textarea", "params": params}
     input_type = getattr(widget, "input_type", "text")
-    max_length = getattr(field, "max_length", None)
+    # No maxlength attribute: a browser would silently cut what is typed or pasted; the
+    # server's error message says how long the answer may be instead.
     params = {
         "id": bf.auto_id,
         "name": bf.html_name,
@@ -224,7 +322,6 @@ def field_params(
         "autocomplete": attrs.get("autocomplete", "off"),
         "spellcheck": False if input_type in ("email", "tel") else None,
         "inputmode": attrs.get("inputmode"),
-        "attributes": {"maxlength": str(max_length)} if max_length else {},
         **common,
     }
     return {"macro": "input", "params": params}

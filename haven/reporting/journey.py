@@ -3,6 +3,12 @@
 A step applies to an audience or to earlier answers; after a step, an information page may come
 first (the 999 advice after "yes, in danger now"). Views read this table; nothing else decides
 what comes next.
+
+Each stored answer names the voice it was given in (``questions.VOICE_KEY``). When the person
+changes who they are, or whom the report is about, an answer whose page would now read
+differently is *to confirm*, and a question that applies now but did not to whom they said they
+were is *new*: both are asked before check answers (``pending_steps``), and an answer is filled
+in again only where its question reads exactly as it did (``honest_initial``).
 """
 
 from __future__ import annotations
@@ -25,6 +31,10 @@ def _professional(audience: str, answers: Answers) -> bool:
     return audience == Audience.PROFESSIONAL.value
 
 
+def _child(audience: str, answers: Answers) -> bool:
+    return audience == Audience.CHILD.value
+
+
 def _answer(answers: Answers, step: str, field: str) -> Any:
     return answers.get(step, {}).get(field)
 
@@ -39,6 +49,7 @@ class Step:
 
 
 STEPS: list[Step] = [
+    Step("about-whom", q.AboutWhomQuestion, applies=_child),
     Step(
         "safeguarding-policy",
         q.SafeguardingPolicyQuestion,
@@ -60,7 +71,10 @@ STEPS: list[Step] = [
     Step(
         "danger",
         q.DangerQuestion,
-        then=lambda a: "call-emergency" if _answer(a, "danger", "danger_now") == "yes" else None,
+        # Not being sure is reason enough to hear the 999 advice.
+        then=lambda a: (
+            "call-emergency" if _answer(a, "danger", "danger_now") in ("yes", "unknown") else None
+        ),
     ),
     Step(
         "concern",
@@ -102,7 +116,14 @@ def steps_for(audience: str, answers: Answers) -> list[Step]:
 
 
 def next_after(slug: str, audience: str, answers: Answers) -> str | None:
-    """The slug of the question after ``slug`` for this person, or None at the end."""
+    """The slug of the question after ``slug`` for this person, or None at the end.
+
+    While some questions are pending (new, or to confirm after a change), the next is the
+    first of those.
+    """
+    pending = [s for s in pending_steps(audience, answers) if s != slug]
+    if pending:
+        return pending[0]
     slugs = [step.slug for step in steps_for(audience, answers)]
     if slug not in slugs:
         return slugs[0] if slugs else None
@@ -123,3 +144,91 @@ def first_step(audience: str) -> str:
 
 def ready_to_check(answers: Answers) -> bool:
     return bool(_answer(answers, REQUIRED_STEP, "what_happened"))
+
+
+# --- Voices: whose words each answer was given in -----------------------------------------------
+
+
+def voice(audience: str, answers: Answers) -> str:
+    """The voice the pages speak in now, for this audience and these answers."""
+    return q.voice_for(audience, _answer(answers, "about-whom", "about_whom"))
+
+
+def form_for(step: Step, voice: str, *args: Any, **kwargs: Any) -> q.Question:
+    """The step's form in ``voice`` (bound when given data, as a form is)."""
+    return step.form(*args, audience=q.audience_of(voice), voice=voice, **kwargs)
+
+
+def given_voice(audience: str, answers: Answers, slug: str) -> str:
+    """The voice the answer to ``slug`` was given in.
+
+    An answer that does not say (one stored before voices were recorded, or the "where" list)
+    is taken as given in the current voice.
+    """
+    recorded = answers.get(slug, {}).get(q.VOICE_KEY)
+    return recorded if recorded in q.VOICES else voice(audience, answers)
+
+
+def _reading(step: Step, voice: str, given: dict[str, Any]) -> tuple[str, list[tuple[str, str]]]:
+    form = form_for(step, voice)
+    return (form.title(), form.rows(given))
+
+
+def to_confirm(audience: str, answers: Answers) -> list[str]:
+    """The answered steps whose answers would now read differently from how they were given."""
+    now = voice(audience, answers)
+    out = []
+    for step in steps_for(audience, answers):
+        if step.slug not in answers:
+            continue
+        then = given_voice(audience, answers, step.slug)
+        given = answers[step.slug]
+        if then != now and _reading(step, then, given) != _reading(step, now, given):
+            out.append(step.slug)
+    return out
+
+
+def not_yet_asked(audience: str, answers: Answers) -> list[str]:
+    """The unanswered steps that apply now but not to whom the person said they were before.
+
+    A parent who becomes a professional is new to the safeguarding questions; a question
+    someone simply has not reached yet is not counted.
+    """
+    before = {
+        q.audience_of(given[q.VOICE_KEY])
+        for given in answers.values()
+        if isinstance(given, dict) and given.get(q.VOICE_KEY) in q.VOICES
+    } - {audience}
+    return [
+        step.slug
+        for step in steps_for(audience, answers)
+        if step.slug not in answers and any(not step.applies(old, answers) for old in before)
+    ]
+
+
+def pending_steps(audience: str, answers: Answers) -> list[str]:
+    """The steps to go through before check answers, in journey order."""
+    waiting = set(to_confirm(audience, answers)) | set(not_yet_asked(audience, answers))
+    return [step.slug for step in steps_for(audience, answers) if step.slug in waiting]
+
+
+def honest_initial(step: Step, audience: str, answers: Answers) -> dict[str, Any]:
+    """The saved answer to pre-fill ``step`` with, keeping only what still reads the same.
+
+    An answer given in another voice is kept field by field, where the field's row (its question
+    and the words of its answer) is the same in both voices: "How old are you?" is never offered
+    as the answer to "How old is the child?".
+    """
+    saved = dict(answers.get(step.slug, {}))
+    now = voice(audience, answers)
+    then = given_voice(audience, answers, step.slug)
+    if then == now:
+        return saved
+    old, new = form_for(step, then), form_for(step, now)
+    return {
+        name: value
+        for name, value in saved.items()
+        if name in old.fields
+        and name in new.fields
+        and old.row(name, saved) == new.row(name, saved)
+    }

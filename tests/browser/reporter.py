@@ -27,6 +27,10 @@ RELATIONSHIP = {
 }
 IN_SCOPE = {
     "child": ["Someone asked me for sexual pictures or videos", "Someone wants to meet me"],
+    "child_friend": [
+        "Someone asked my friend for sexual pictures or videos",
+        "Someone wants to meet my friend",
+    ],
     "adult": [
         "Someone asked the child for sexual pictures or videos",
         "Someone wants to meet the child",
@@ -48,6 +52,7 @@ class Plan:
     remove_platform: str | None = None
     policy_followed: str = "Yes"  # professionals; "Not yet" leads to the policy-first page
     told_statutory: str = "No"  # professionals; "Yes" leads to the already-reported page
+    about_friend: bool = False  # children; the report is about a friend, not themself
     # Make the usual mistakes first (nothing in what happened, an impossible date, a bad email).
     mistakes: bool = False
 
@@ -60,10 +65,17 @@ class Plan:
         return self.audience == "professional"
 
     @property
+    def voice(self) -> str:
+        """Whose words the questions are in: a child's, a child's about a friend, an adult's."""
+        if self.is_child:
+            return "child_friend" if self.about_friend else "child"
+        return "adult"
+
+    @property
     def chosen_concerns(self) -> list[str]:
         if self.concerns is not None:
             return self.concerns
-        return IN_SCOPE["child" if self.is_child else "adult"]
+        return IN_SCOPE[self.voice]
 
 
 class Reporter:
@@ -157,23 +169,32 @@ class Reporter:
             self.checkpoint("already-reported")
             self.follow("Continue with the report")
 
+    def about_whom(self) -> None:
+        """The question only a child is asked first: is it about them or a friend?"""
+        question = "Is this about you or a friend?"
+        self.heading(question)
+        self.choose(question, "A friend" if self.plan.about_friend else "Me")
+        self.checkpoint("about-whom")
+        self.press("Continue")
+
     def danger(self) -> None:
-        question = (
-            "Are you in danger right now?"
-            if self.plan.is_child
-            else "Is a child in danger right now?"
-        )
+        question = {
+            "child": "Are you in danger right now?",
+            "child_friend": "Is your friend in danger right now?",
+            "adult": "Is a child in danger right now?",
+        }[self.plan.voice]
         self.heading(question)
         self.choose(question, self.plan.danger)
         self.checkpoint("danger")
         self.press("Continue")
-        if self.plan.danger == "Yes":
-            self.heading(re.compile(r"Call \d+ now"))
+        if self.plan.danger in ("Yes", "I'm not sure"):
+            # Not being sure is reason enough for the 999 advice (journey.py).
+            self.heading(re.compile(r"Call \d+ now|If you are not sure, call \d+"))
             self.checkpoint("call-emergency")
             self.follow("Continue with the report")
 
     def concern(self) -> None:
-        question = "What has happened?" if self.plan.is_child else "What is worrying you?"
+        question = "What has happened?" if self.plan.voice == "child" else "What is worrying you?"
         self.heading(question)
         for concern in self.plan.chosen_concerns:
             self.choose(question, concern)
@@ -186,7 +207,7 @@ class Reporter:
             self.follow("Continue with the report")
 
     def what_happened(self) -> None:
-        label = "Tell us what happened" if self.plan.is_child else "What happened?"
+        label = "What happened?"
         self.heading(label)
         if self.plan.mistakes:
             self.press("Continue")
@@ -202,14 +223,15 @@ class Reporter:
         question = "When did it happen?"
         self.heading(question)
         if self.plan.mistakes:
-            self.choose(question, "On a date")
-            self.type("Day", "31")
-            self.type("Month", "2")
+            self.choose(question, "I know the month")
+            expect(self.field("Day")).to_have_count(0)
+            self.type("Month", "13")
             self.type("Year", "2024")
             self.press("Continue")
-            self.expect_error("The date must be a real date, like 27 3 2026", self.group("Date"))
-            self.checkpoint("when, impossible date")
-            self.type("Day", "27")
+            self.expect_error(
+                "Enter a real month and year, like 3 2026", self.group("Month and year")
+            )
+            self.checkpoint("when, impossible month")
             self.type("Month", "2")
         else:
             self.choose(question, "It is still happening")
@@ -238,17 +260,28 @@ class Reporter:
         expect(heading).to_be_visible()
 
     def child(self) -> None:
-        if self.plan.is_child:
+        if self.plan.voice == "child":
             self.heading("About you")
             self.type("Your first name or initials (optional)", "A.B.")
-            self.choose("How old are you?", "13 to 15")
+            # A child gives their age as a number: no "I don't know" to contradict it.
+            expect(self.group("How old are you?")).to_have_count(0)
+            self.type("How old are you?", "14")
             self.type("Town or area where you live (optional)", "Exampletown")
+            expect(self.group("How do you know the child?")).to_have_count(0)
+            self.choose("Is this happening to other children too?", "No")
+        elif self.plan.voice == "child_friend":
+            self.heading("About your friend")
+            self.type("Your friend's first name or initials (optional)", "A.B.")
+            self.choose("How old is your friend?", "I know how old they are")
+            self.type("Age", "14")
+            self.type("Town or area where your friend lives (optional)", "Exampletown")
             expect(self.group("How do you know the child?")).to_have_count(0)
             self.choose("Is this happening to other children too?", "No")
         else:
             self.heading("About the child")
             self.type("The child's first name or initials (optional)", "A.B.")
-            self.choose("How old is the child?", "13 to 15")
+            self.choose("How old is the child?", "I know how old they are")
+            self.type("Age", "14")
             self.type("Town or area where the child lives (optional)", "Exampletown")
             self.choose("How do you know the child?", RELATIONSHIP[self.plan.audience])
             self.choose("Is this happening to more than one child?", "No")
@@ -297,6 +330,8 @@ class Reporter:
     def answer_everything(self) -> None:
         """From the start page to check your answers, every question this person is asked."""
         self.begin()
+        if self.plan.is_child:
+            self.about_whom()
         if self.plan.is_professional:
             self.policy_checks()
         self.danger()
