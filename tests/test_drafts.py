@@ -38,7 +38,8 @@ def test_a_draft_idle_for_an_hour_times_out_with_a_clear_page(journey):
     text = text_of(page)
     assert "Your session timed out" in text
     assert "60 minutes" in text
-    assert "Your report was not sent." in text
+    assert "If you had not pressed Send report yet, your report was not sent." in text
+    assert "If you had sent it, we have it: you do not need to send it again." in text
     assert "NSPCC helpline" in text
     assert page.cookies["haven_draft"].value == ""
     assert Draft.objects.count() == 0
@@ -98,3 +99,37 @@ def test_after_a_time_out_a_new_draft_can_be_started(journey):
     journey.client.get(reverse("reporting:timed_out"))
     assert journey.choose("child").status_code == 302
     assert journey.client.get(step_url("danger")).status_code == 200
+
+
+def cookie_with_a_wrong_key(journey):
+    """The cookie of this client's draft with its id kept and its key replaced."""
+    draft_id = Draft.objects.get().pk
+    journey.client.cookies["haven_draft"] = f"{draft_id}.{'B' * 43}"
+
+
+def test_a_cookie_with_the_right_id_and_a_wrong_key_deletes_nothing(journey):
+    journey.choose("parent")
+    cookie_with_a_wrong_key(journey)
+    journey.client.get(step_url("danger"))
+    journey.client.post(reverse("reporting:finish"))
+    journey.client.get(reverse("reporting:exit"))
+    journey.client.get(reverse("reporting:timed_out"))
+    assert Draft.objects.count() == 1
+
+
+def test_an_expired_draft_is_not_deleted_by_a_cookie_with_a_wrong_key(journey):
+    journey.choose("parent")
+    age_draft(61)
+    cookie_with_a_wrong_key(journey)
+    assert journey.client.get(step_url("danger")).url == reverse("reporting:timed_out")
+    assert Draft.objects.count() == 1
+    # It still goes when expired drafts are purged.
+    call_command("purge_drafts")
+    assert Draft.objects.count() == 0
+
+
+def test_an_expired_draft_is_deleted_by_its_own_cookie(journey):
+    journey.choose("parent")
+    age_draft(61)
+    assert journey.client.get(step_url("danger")).url == reverse("reporting:timed_out")
+    assert Draft.objects.count() == 0

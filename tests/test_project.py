@@ -65,6 +65,7 @@ def test_secrets_can_be_read_from_files(tmp_path):
         "HAVEN_RECEIPT_KEY",
         "HAVEN_RATE_LIMIT_KEY",
         "HAVEN_INDEX_KEY",
+        "HAVEN_AUDIT_CHECKPOINT_KEY",
     ):
         (tmp_path / name).write_text(f"file-secret-{name}-0123456789abcdef0123456789abcdef\n")
         env[f"{name}_FILE"] = str(tmp_path / name)

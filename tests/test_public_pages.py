@@ -1,25 +1,32 @@
 """The start page, the audience choice and the guidance for each audience."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
 from tests.conftest import text_of
+from tests.journey import step_url
 
-PUBLIC_PAGES = ["reporting:start", "reporting:who", "reporting:not_ready"]
+PUBLIC_PAGES = [
+    "reporting:start",
+    "reporting:who",
+    "reporting:not_ready",
+    "reporting:staying_safe",
+]
 
 
 @pytest.mark.parametrize("name", PUBLIC_PAGES)
-def test_every_public_page_has_the_exit_button_danger_advice_and_helpline(
-    client, db, name, settings
-):
-    settings.HAVEN_EXIT_URL = "https://neutral.example/"
+def test_every_public_page_has_the_exit_button_danger_advice_and_helpline(client, db, name):
     response = client.get(reverse(name))
     html = response.content.decode()
     assert response.status_code == 200
     assert 'class="govuk-exit-this-page"' in html
-    assert 'href="https://neutral.example/"' in html
-    assert "If a child is in immediate danger, call 999." in text_of(response)
+    assert f'href="{reverse("reporting:exit")}"' in html
+    assert "If a child is in immediate danger, call 999 ." in text_of(response)
+    assert 'call <a class="govuk-link haven-phone" href="tel:999">999</a>.' in html
     assert reverse("reporting:not_ready") in html
+    assert reverse("reporting:staying_safe") in html
 
 
 def test_the_emergency_number_and_helpline_are_configuration(client, db, settings):
@@ -27,7 +34,7 @@ def test_the_emergency_number_and_helpline_are_configuration(client, db, setting
     settings.HAVEN_HELPLINE_NAME = "Example Helpline"
     settings.HAVEN_HELPLINE_PHONE = "0800 000 000"
     text = text_of(client.get(reverse("reporting:start")))
-    assert "If a child is in immediate danger, call 112." in text
+    assert "If a child is in immediate danger, call 112 ." in text
     assert "Example Helpline on 0800 000 000" in text
     assert "999" not in text
 
@@ -62,7 +69,8 @@ def test_who_are_you_without_a_choice_shows_the_error_summary(client, db):
 def test_an_unknown_audience_is_refused_with_an_error_not_stored(client, db):
     response = client.post(reverse("reporting:who"), {"audience": "<script>"})
     assert response.status_code == 200
-    assert "Select a valid choice" in text_of(response)
+    assert "Select who you are" in text_of(response)
+    assert "Select a valid choice" not in text_of(response)
     assert "haven_draft" not in response.cookies
 
 
@@ -139,3 +147,59 @@ def test_what_happens_names_the_organisation_that_reads_reports(journey, setting
     assert "go to the child protection team at Example Trust." in text_of(
         journey.client.get(reverse("reporting:what_happens"))
     )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/staff/cases/00000000-0000-0000-0000-000000000000/assign/",
+        "/staff/account/sign-out-everywhere/",
+        "/staff/sign-out/",
+    ],
+)
+def test_a_form_only_address_opened_as_a_page_is_a_page_with_help_never_a_bare_405(client, db, url):
+    response = client.get(url)
+    assert response.status_code == 405
+    assert "POST" in response["Allow"]
+    html = response.content.decode()
+    text = text_of(response)
+    assert "Sorry, this page cannot be opened that way" in text
+    assert 'class="govuk-exit-this-page"' in html
+    assert 'href="tel:999"' in html
+    assert "NSPCC helpline on 0808 800 5000" in text
+    assert "nonce-" in response["Content-Security-Policy"]
+
+
+def test_a_public_page_asked_for_in_another_method_gets_the_page_too(client, db):
+    response = client.put(reverse("reporting:who"))
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, POST"
+    assert "Sorry, this page cannot be opened that way" in text_of(response)
+
+
+@pytest.mark.parametrize(
+    "action", ["remove-\u00b2", "remove-\x00", "remove-" + "9" * 5000, "remove--1", "remove-", "x"]
+)
+def test_a_hostile_remove_button_value_never_causes_an_error(journey, action):
+    journey.choose("parent")
+    journey.answer("where", {"platform": "ExampleChat", "usernames": "", "action": "add"})
+    response = journey.client.post(step_url("where"), {"action": action})
+    assert response.status_code in (200, 302)
+    saved = journey.client.get(step_url("where"))
+    assert "ExampleChat" in text_of(saved)
+
+
+@pytest.mark.parametrize("audience", ["child", "parent", "member_of_public", "professional"])
+def test_no_question_form_lets_the_browser_keep_or_restore_what_was_typed(journey, audience):
+    """On a shared device, Back after leaving must not bring typed answers back into the boxes."""
+    from haven.reporting import journey as steps
+
+    journey.choose(audience)
+    pages = [reverse("reporting:who")] + [
+        reverse("reporting:step", args=[s.slug]) for s in steps.STEPS if s.applies(audience, {})
+    ]
+    for url in pages:
+        html = journey.client.get(url).content.decode()
+        forms = re.findall(r"<form [^>]*method=\"post\"[^>]*>", html)
+        assert forms, url
+        assert all('autocomplete="off"' in form for form in forms), (url, forms)

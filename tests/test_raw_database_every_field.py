@@ -36,6 +36,7 @@ class _Page(HTMLParser):
         self.action = ""
         self.typed: dict[str, str] = {}  # name -> input type ("text", "email", "tel", "textarea")
         self.choices: dict[str, list[str]] = {}
+        self.numbers: list[str] = []  # ages and date parts: numbers, not free text
         self.buttons: list[str] = []  # hrefs of link buttons (information pages)
         self._in_form = False
 
@@ -57,7 +58,9 @@ class _Page(HTMLParser):
         elif tag == "input" and a.get("type", "text") in ("radio", "checkbox"):
             self.choices.setdefault(name, []).append(a.get("value", ""))
         elif tag == "input" and a.get("type", "text") in ("text", "email", "tel"):
-            if a.get("inputmode") != "numeric":  # ages and date parts: numbers, not free text
+            if a.get("inputmode") == "numeric":
+                self.numbers.append(name)
+            else:
                 self.typed[name] = a.get("type", "text")
 
     def handle_endtag(self, tag: str) -> None:
@@ -95,6 +98,8 @@ def _answers_for(slug: str, page: _Page) -> tuple[dict[str, Any], dict[str, str]
             data[name] = [v for v in wanted if v in values] or values[:1]
         else:
             data[name] = wanted if wanted in values else values[0]
+    for name in page.numbers:
+        data[name] = known.get(name, "")
     for name, kind in page.typed.items():
         value, marker = _marker_for(kind)
         data[name] = value

@@ -57,3 +57,52 @@ def test_static_assets_are_served_and_the_css_has_no_absolute_asset_urls(client,
     assert response.status_code == 200
     body = b"".join(response.streaming_content) if response.streaming else response.content
     assert b"url(/assets/" not in body
+
+
+def public_responses(client):
+    """Every response of a whole report, from the start page to finishing, as a person goes."""
+    from django.urls import reverse
+
+    from haven.reporting import journey as steps
+    from tests.journey import ANSWERS
+
+    yield client.get(reverse("reporting:start"))
+    yield client.get(reverse("reporting:not_ready"))
+    yield client.get(reverse("reporting:staying_safe"))
+    yield client.get(reverse("reporting:who"))
+    yield client.post(reverse("reporting:who"), {"audience": "parent"})
+    yield client.get(reverse("reporting:what_happens"))
+    for step in steps.STEPS:
+        if step.applies("parent", {}):
+            yield client.get(step_url(step.slug))
+            yield client.post(step_url(step.slug), ANSWERS[step.slug])
+    yield client.get(reverse("reporting:check_answers"))
+    yield client.post(reverse("reporting:send"))
+    yield client.get(reverse("reporting:sent"))
+    yield client.post(reverse("reporting:finish"))
+    yield client.get("/no-such-page/")
+
+
+def test_public_pages_set_only_cookies_that_end_when_the_browser_closes(client, db):
+    seen = set()
+    for response in public_responses(client):
+        assert response.status_code < 500, response
+        for name, morsel in response.cookies.items():
+            seen.add(name)
+            if morsel.value == "" and morsel["max-age"] == 0:
+                continue  # a cookie being deleted
+            assert not morsel["expires"], (name, morsel.output())
+            assert morsel["max-age"] == "", (name, morsel.output())
+    assert {"haven_draft", "csrftoken"} <= seen
+
+
+def test_finishing_removes_every_haven_cookie(journey):
+    from django.urls import reverse
+
+    journey.submit("parent")
+    journey.client.get(reverse("reporting:sent"))  # the page has forms: the CSRF cookie is set
+    response = journey.client.post(reverse("reporting:finish"))
+    for name in ("haven_draft", "csrftoken", "sessionid"):
+        morsel = response.cookies[name]
+        assert (morsel.value, morsel["max-age"]) == ("", 0), name
+    assert not journey.client.cookies["csrftoken"].value

@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+from django.test import RequestFactory
 from django.urls import reverse
 
 from haven.audit.models import AuditEvent
@@ -21,20 +23,35 @@ def test_the_confirmation_shows_the_reference_the_code_and_what_happens_next(jou
     assert REFERENCE.match(report.reference)
     assert report.reference in text
     assert CODE.match(page.context["code"])
-    assert "We will not show it again" in text
+    assert "Once you tell us you have kept it, we will not show it again" in text
     assert "What happens next" in text
     assert "NSPCC helpline on 0808 800 5000" in text
 
 
-def test_the_follow_up_code_is_shown_once(journey):
+def test_the_follow_up_code_is_shown_until_the_person_says_they_have_kept_it(journey):
     journey.submit("parent")
     first = journey.client.get(reverse("reporting:sent"))
-    second = journey.client.get(reverse("reporting:sent"))
-    assert first.context["code"]
-    assert first.context["code"] not in second.content.decode()
-    assert second.context["code"] is None
-    assert "we only show it once" in text_of(second)
-    assert first.context["reference"] == second.context["reference"]
+    again = journey.client.get(reverse("reporting:sent"))
+    code = first.context["code"]
+    assert code and again.context["code"] == code
+    assert "I have kept my code" in text_of(again)
+    kept = journey.client.post(reverse("reporting:sent"))
+    assert kept.url == reverse("reporting:sent")
+    after = journey.client.get(reverse("reporting:sent"))
+    assert after.context["code"] is None
+    assert code not in after.content.decode()
+    assert "You told us you have kept your follow-up code" in text_of(after)
+    assert after.context["reference"] == first.context["reference"]
+
+
+def test_the_page_never_says_the_code_was_shown_when_the_person_has_not_said_they_kept_it(
+    journey,
+):
+    journey.submit("parent")
+    for _ in range(3):
+        text = text_of(journey.client.get(reverse("reporting:sent")))
+        assert "was shown" not in text
+        assert "we do not show it again" not in text.lower()
 
 
 def test_sending_twice_gives_the_same_reference_and_one_report(journey):
@@ -87,7 +104,8 @@ def test_the_report_stores_triage_inputs_in_plaintext_and_everything_else_sealed
             "danger": {"danger_now": "yes"},
             "concern": {"concerns": ["wants_to_meet", "asked_for_images"]},
             "child": {
-                "child_age_band": "under_13",
+                "child_age_known": "known",
+                "child_age": "11",
                 "several_children": "yes",
                 "relationship": "my_child",
             },
@@ -159,10 +177,29 @@ def test_sending_without_what_happened_goes_back_to_that_question(journey):
     assert Report.objects.count() == 0
 
 
-def test_sending_is_post_only(journey):
+def test_opening_the_send_address_goes_back_to_the_answers_and_sends_nothing(journey):
     journey.fill("parent")
-    assert journey.client.get(reverse("reporting:send")).status_code == 405
+    response = journey.client.get(reverse("reporting:send"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("reporting:check_answers")
+    assert response.status_code == 200
     assert Report.objects.count() == 0
+
+
+def test_opening_the_send_address_after_sending_goes_to_the_confirmation(journey):
+    journey.submit("parent")
+    response = journey.client.get(reverse("reporting:send"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("reporting:sent")
+    assert Report.objects.count() == 1
+
+
+def test_opening_the_finish_address_goes_where_the_person_was(journey):
+    response = journey.client.get(reverse("reporting:finish"))
+    assert response.url == reverse("reporting:start")
+    journey.submit("parent")
+    response = journey.client.get(reverse("reporting:finish"))
+    assert response.url == reverse("reporting:sent")
+    # Nothing was finished by it: the confirmation is still there.
+    assert journey.client.get(reverse("reporting:sent")).status_code == 200
 
 
 def test_finish_clears_the_draft_and_the_cookie(journey):
@@ -207,29 +244,146 @@ def test_a_double_click_creates_one_report_and_keeps_the_code_in_either_order(jo
     journey.fill("parent")
     for order in ("first-records-first", "repeat-records-first"):
         first, second = load_twice(journey)
+        # Each request draws a code; the draft keeps the one saved first, and both use it.
+        code_a = drafts.prepare_send(first, code=services.new_followup_code())
+        code_b = drafts.prepare_send(second, code=services.new_followup_code())
+        assert code_a == code_b
         a = services.submit_report(
             audience="parent",
             answers=first.answers,
             submission_key=first.submission_key,
             received_at=timezone.now(),
+            followup_code=code_a,
         )
         b = services.submit_report(
             audience="parent",
             answers=second.answers,
             submission_key=second.submission_key,
             received_at=timezone.now(),
+            followup_code=code_b,
         )
         assert a.report.pk == b.report.pk and b.followup_code is None
+        receipt = {"reference": a.report.reference, "signposts": {}}
         if order == "first-records-first":
-            drafts.record_sent(first, reference=a.report.reference, code=a.followup_code)
-            drafts.record_sent(second, reference=b.report.reference, code=None)
+            drafts.record_sent(first, **receipt)
+            drafts.record_sent(second, **receipt)
         else:
-            drafts.record_sent(second, reference=b.report.reference, code=None)
-            drafts.record_sent(first, reference=a.report.reference, code=a.followup_code)
+            drafts.record_sent(second, **receipt)
+            drafts.record_sent(first, **receipt)
         page = journey.client.get(reverse("reporting:sent"))
-        assert page.context["code"] == a.followup_code, order
+        assert page.context["code"] == code_a, order
+        assert services.followup_verifier(code_a) == a.report.followup_verifier
         assert Report.objects.count() == 1
         journey.client.post(reverse("reporting:finish"))
         journey.fill("parent")
         Case.objects.all().delete()
         Report.objects.all().delete()
+
+
+def test_submit_report_stores_the_code_it_is_given(journey):
+    from django.utils import timezone
+
+    from haven.reporting import services
+
+    receipt = services.submit_report(
+        audience="parent",
+        answers={"what-happened": {"what_happened": "x"}},
+        submission_key="a-key",
+        received_at=timezone.now(),
+        followup_code="ABCD-EFGH-JKMN-PQRS",
+    )
+    assert receipt.followup_code == "ABCD-EFGH-JKMN-PQRS"
+    assert receipt.report.followup_verifier == services.followup_verifier("ABCD-EFGH-JKMN-PQRS")
+
+
+def code_on(page):
+    found = re.search(r'<p class="haven-code" id="followup-code">([^<]*)</p>', page)
+    return found.group(1).strip() if found else None
+
+
+@pytest.mark.parametrize("next_request", ["reload the confirmation", "check answers", "send again"])
+def test_a_worker_that_dies_after_the_report_is_stored_loses_no_code(
+    journey, monkeypatch, next_request
+):
+    from haven.reporting import services
+
+    original = services.submit_report
+
+    def stored_then_died(**kwargs):
+        original(**kwargs)
+        raise RuntimeError("the worker died after the commit")
+
+    journey.fill("parent")
+    monkeypatch.setattr(services, "submit_report", stored_then_died)
+    journey.client.raise_request_exception = False
+    assert journey.send().status_code == 500
+    report = Report.objects.get()
+    monkeypatch.setattr(services, "submit_report", original)
+    journey.client.raise_request_exception = True
+
+    if next_request == "reload the confirmation":
+        page = journey.client.get(reverse("reporting:sent"))
+    elif next_request == "check answers":
+        page = journey.client.get(reverse("reporting:check_answers"), follow=True)
+    else:
+        page = journey.client.post(reverse("reporting:send"), follow=True)
+    code = code_on(page.content.decode())
+    assert code, next_request
+    assert services.followup_verifier(code) == report.followup_verifier
+    assert Report.objects.count() == 1
+
+
+def test_a_confirmation_page_that_fails_to_arrive_shows_the_same_code_next_time(
+    journey, monkeypatch
+):
+    from haven.reporting import services, views
+
+    report = journey.submit("parent")
+    original = views.page
+    failures = []
+
+    def fails_once(request, template, *args, **kwargs):
+        if template == "reporting/sent.html" and not failures:
+            failures.append(template)
+            raise RuntimeError("the response never reached the browser")
+        return original(request, template, *args, **kwargs)
+
+    monkeypatch.setattr(views, "page", fails_once)
+    journey.client.raise_request_exception = False
+    assert journey.client.get(reverse("reporting:sent")).status_code == 500
+    page = journey.client.get(reverse("reporting:sent")).content.decode()
+    code = code_on(page)
+    assert code and services.followup_verifier(code) == report.followup_verifier
+
+
+def test_the_code_is_in_the_draft_encrypted_before_the_report_is_stored(journey, monkeypatch):
+    from haven.reporting import drafts, services
+    from haven.reporting.models import Draft
+
+    original = services.submit_report
+    seen = {}
+
+    def look_first(**kwargs):
+        row = Draft.objects.get()
+        request = RequestFactory().get("/")
+        request.COOKIES["haven_draft"] = journey.client.cookies["haven_draft"].value
+        seen["code in draft"] = drafts.load(request).data.get("followup_code")
+        seen["code in plain sight"] = kwargs["followup_code"].encode() in bytes(row.ciphertext)
+        return original(**kwargs)
+
+    journey.fill("parent")
+    monkeypatch.setattr(services, "submit_report", look_first)
+    journey.send()
+    report = Report.objects.get()
+    assert seen["code in draft"]
+    assert services.followup_verifier(seen["code in draft"]) == report.followup_verifier
+    assert seen["code in plain sight"] is False
+
+
+def test_finishing_deletes_the_code_with_the_draft(journey):
+    from haven.reporting.models import Draft
+
+    journey.submit("parent")
+    journey.client.post(reverse("reporting:finish"))
+    assert Draft.objects.count() == 0
+    assert journey.client.get(reverse("reporting:sent")).url == reverse("reporting:who")

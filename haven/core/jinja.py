@@ -55,9 +55,25 @@ def service() -> dict[str, str]:
         "helpline_phone": settings.HAVEN_HELPLINE_PHONE,
         "helpline_url": settings.HAVEN_HELPLINE_URL,
         "childline_phone": settings.HAVEN_CHILDLINE_PHONE,
+        "childline_url": settings.HAVEN_CHILDLINE_URL,
+        "report_remove_url": settings.HAVEN_REPORT_REMOVE_URL,
+        "iwf_url": settings.HAVEN_IWF_URL,
+        "report_harmful_content_url": settings.HAVEN_REPORT_HARMFUL_CONTENT_URL,
+        "action_fraud_url": settings.HAVEN_ACTION_FRAUD_URL,
+        "police_non_emergency_number": settings.HAVEN_POLICE_NON_EMERGENCY_NUMBER,
+        "napac_url": settings.HAVEN_NAPAC_URL,
+        "napac_phone": settings.HAVEN_NAPAC_PHONE,
+        "revenge_porn_helpline_url": settings.HAVEN_REVENGE_PORN_HELPLINE_URL,
+        "revenge_porn_helpline_phone": settings.HAVEN_REVENGE_PORN_HELPLINE_PHONE,
         "exit_url": settings.HAVEN_EXIT_URL,
         "draft_minutes": str(settings.HAVEN_DRAFT_IDLE_SECONDS // 60),
     }
+
+
+def tel(number: str) -> str:
+    """The ``tel:`` address of a phone number as people write it: "0808 800 5000" → tel:08088005000."""
+    digits = "".join(c for c in number if c.isascii() and c.isdigit())
+    return f"tel:+{digits}" if number.lstrip().startswith("+") else f"tel:{digits}"
 
 
 def datetime_format(value: Any, fmt: str = "j F Y, H:i") -> str:
@@ -137,6 +153,7 @@ def environment(**options: Any) -> Environment:
         staff_navigation=staff_navigation,
     )
     env.filters["datetime"] = datetime_format
+    env.filters["tel"] = tel
     # Every GOV.UK component macro is a global, so pages call them without importing.
     for component in GOVUK_COMPONENTS:
         module = env.get_template(f"govuk_frontend_jinja/components/{component}/macro.html").module

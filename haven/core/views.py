@@ -24,6 +24,10 @@ def not_found(request: HttpRequest, exception: Any = None) -> HttpResponse:
     return _error(request, 404, "errors/404.html")
 
 
+def method_not_allowed(request: HttpRequest) -> HttpResponse:
+    return _error(request, 405, "errors/405.html")
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     return _error(request, 500, "errors/500.html")
 

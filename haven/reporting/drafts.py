@@ -22,7 +22,7 @@ from django.utils import timezone
 from nacl.exceptions import CryptoError
 from nacl.secret import SecretBox
 
-from haven.reporting.models import Draft
+from haven.reporting.models import Draft, Report
 
 COOKIE = "haven_draft"
 
@@ -77,11 +77,26 @@ def _parse_cookie(request: HttpRequest) -> tuple[str, bytes] | None:
 
 
 def has_cookie(request: HttpRequest) -> bool:
-    return COOKIE in request.COOKIES
+    # An empty value is a cookie being deleted (a client that keeps it has no draft).
+    return bool(request.COOKIES.get(COOKIE))
+
+
+def _open(row: Draft, draft_id: str, key: bytes) -> dict[str, Any] | None:
+    """The row's contents, if ``key`` opens it and it names itself ``draft_id``; else None."""
+    try:
+        data = json.loads(SecretBox(key).decrypt(bytes(row.ciphertext)))
+    except (CryptoError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("id") == draft_id else None
 
 
 def load(request: HttpRequest) -> DraftState:
-    """The request's draft. Raises DraftMissing (no cookie) or DraftExpired."""
+    """The request's draft. Raises DraftMissing (no cookie) or DraftExpired.
+
+    An expired draft is deleted here only if the cookie's key opens it: an id alone (seen in
+    a log, or guessed) must not be enough to delete someone's draft. purge_expired takes the
+    rest.
+    """
     parsed = _parse_cookie(request)
     if parsed is None:
         if has_cookie(request):
@@ -89,15 +104,11 @@ def load(request: HttpRequest) -> DraftState:
         raise DraftMissing()
     draft_id, key = parsed
     row = Draft.objects.filter(pk=draft_id).first()
-    if row is None or row.updated_at < _idle_cutoff():
-        if row is not None:
-            row.delete()
+    data = _open(row, draft_id, key) if row is not None else None
+    if row is None or data is None:
         raise DraftExpired()
-    try:
-        data = json.loads(SecretBox(key).decrypt(bytes(row.ciphertext)))
-    except (CryptoError, ValueError) as exc:
-        raise DraftExpired() from exc
-    if data.get("id") != draft_id:
+    if row.updated_at < _idle_cutoff():
+        row.delete()
         raise DraftExpired()
     return DraftState(id=draft_id, key=key, created_at=row.created_at, data=data)
 
@@ -138,27 +149,79 @@ def save(state: DraftState, response: HttpResponse | None = None) -> None:
         set_cookie(response, state)
 
 
-def record_sent(state: DraftState, *, reference: str, code: str | None) -> None:
-    """Replace the answers with the receipt, unless another request has recorded it already.
+def _locked(state: DraftState) -> dict[str, Any] | None:
+    """The draft as stored now, its row locked until the caller's transaction ends."""
+    row = Draft.objects.select_for_update().filter(pk=state.id).first()
+    return _open(row, state.id, state.key) if row is not None else None
 
-    Two requests sending one draft (a double click) both end here, in either order: only the
-    first stored the report and holds the follow-up code (the repeat has ``code=None``). Under the
-    row lock, a receipt already recorded is kept, except that the code may still be added to a
-    receipt recorded without it, as long as that receipt has not been shown.
+
+def prepare_send(state: DraftState, *, code: str) -> str | None:
+    """The follow-up code this draft's report will have; None if the draft was sent already.
+
+    The first send saves ``code`` in the draft (encrypted under the cookie's key, like the
+    answers) before the report is stored; any later one, or one running at the same time
+    (the row is locked), gets the code saved first. So whatever fails after the report
+    commits, the draft still holds the code the report was stored with, and the next request
+    can show it.
     """
     with transaction.atomic():
-        row = Draft.objects.select_for_update().filter(pk=state.id).first()
-        if row is not None:
-            current = json.loads(SecretBox(state.key).decrypt(bytes(row.ciphertext)))
-            receipt = current.get("sent")
-            if receipt and (code is None or receipt.get("code") or receipt.get("shown")):
-                state.data = current
-                return
+        current = _locked(state)
+        if current is None:
+            raise DraftExpired()
+        state.data = current
+        if current.get("sent"):
+            return None
+        saved: str | None = current.get("followup_code")
+        if saved:
+            return saved
+        current["followup_code"] = code
+        save(state)
+    return code
+
+
+def record_sent(state: DraftState, *, reference: str, signposts: dict[str, str]) -> None:
+    """Replace the answers with the receipt, unless another request has recorded it already.
+
+    Two requests sending one draft (a double click) both end here, in either order, and find
+    the same follow-up code in the draft (``prepare_send``); the first to take the row lock
+    records the receipt. What stays: the audience, the submission key, the follow-up code
+    until the person says they have kept it, the reference, and the few flags the
+    confirmation page needs (``signposts``), never an answer.
+    """
+    with transaction.atomic():
+        current = _locked(state)
+        if current is not None and current.get("sent"):
+            state.data = current
+            return
         state.data = {
             "audience": state.audience,
             "submission_key": state.data["submission_key"],
-            "sent": {"reference": reference, "code": code},
+            "followup_code": (current or state.data).get("followup_code"),
+            "sent": {"reference": reference, "signposts": signposts},
         }
+        save(state)
+
+
+def sent_unrecorded(state: DraftState) -> Report | None:
+    """The report this draft became, if a send committed but never reached ``record_sent``.
+
+    Only a draft that has begun sending (it holds a follow-up code) is looked up: the worker
+    may have stopped between storing the report and writing the receipt.
+    """
+    if state.data.get("sent") or not state.data.get("followup_code"):
+        return None
+    return Report.objects.select_related("case").filter(submission_key=state.submission_key).first()
+
+
+def code_kept(state: DraftState) -> None:
+    """The person has kept their follow-up code: it leaves the draft, and is not shown again."""
+    with transaction.atomic():
+        current = _locked(state)
+        if current is None or not current.get("sent"):
+            return
+        current.pop("followup_code", None)
+        current["sent"]["code_kept"] = True
+        state.data = current
         save(state)
 
 
@@ -175,11 +238,32 @@ def set_cookie(response: HttpResponse, state: DraftState) -> None:
 
 
 def discard(request: HttpRequest, response: HttpResponse) -> None:
-    """Delete the request's draft, if any, and its cookie."""
+    """Delete the request's draft, if the cookie's key opens it, and every cookie Haven sets.
+
+    Finishing, leaving by the exit button and timing out all end here, so nothing of the visit
+    stays in the browser: the draft's cookie, the CSRF cookie and a staff session cookie, if
+    this browser has one.
+    """
     parsed = _parse_cookie(request)
     if parsed is not None:
-        Draft.objects.filter(pk=parsed[0]).delete()
+        draft_id, key = parsed
+        with transaction.atomic():
+            row = Draft.objects.select_for_update().filter(pk=draft_id).first()
+            if row is not None and _open(row, draft_id, key) is not None:
+                row.delete()
     response.delete_cookie(COOKIE, path="/", samesite="Strict")
+    response.delete_cookie(
+        settings.CSRF_COOKIE_NAME,
+        path=settings.CSRF_COOKIE_PATH,
+        domain=settings.CSRF_COOKIE_DOMAIN,
+        samesite="Strict",
+    )
+    response.delete_cookie(
+        settings.SESSION_COOKIE_NAME,
+        path=settings.SESSION_COOKIE_PATH,
+        domain=settings.SESSION_COOKIE_DOMAIN,
+        samesite="Strict",
+    )
 
 
 def purge_expired() -> int:

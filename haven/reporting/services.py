@@ -1,4 +1,4 @@
-"""The verbs of reporting: send a report, check the rate limit, make references and codes."""
+"""The verbs of reporting: send a report, count reports per network, make references and codes."""
 
 from __future__ import annotations
 
@@ -111,15 +111,20 @@ def submit_report(
     submission_key: str,
     received_at: datetime,
     client_bucket: str | None = None,
+    followup_code: str | None = None,
 ) -> Receipt:
     """Seal and store a report and open its triaged case, with their audit events, in one transaction.
 
     Rules:
     - only the steps that apply to this audience are kept, and "what happened" must be there;
     - the same ``submission_key`` twice returns the first report and creates nothing;
-    - with ``client_bucket``, at most HAVEN_SUBMISSIONS_PER_WINDOW reports per window, else
-      SubmissionRefused("rate_limit");
-    - the follow-up code is returned once and stored only as an HMAC verifier.
+    - no report is refused for how many came from one address (schools, families and mobile
+      networks share one); with ``client_bucket``, a report over HAVEN_SUBMISSIONS_PER_WINDOW
+      in the window is kept and its case marked "many reports from one network", which the
+      reporter is never shown;
+    - the follow-up code is ``followup_code`` when given (the view saves it in the draft first,
+      so it can be shown even if this request dies after the commit), else a new one; it is
+      returned once and stored only as an HMAC verifier;
     - identifiers of the person of concern are stored only as blind indexes, and the case is
       linked to the open cases that share one (haven.linking).
     """
@@ -130,7 +135,7 @@ def submit_report(
     # Triage reads the narrative here, before it is sealed; only its outcome is stored.
     assessment = assess_answers(audience=audience, kept=kept, inputs=inputs)
     report_id = uuid.uuid4()
-    code = new_followup_code()
+    code = followup_code or new_followup_code()
     sealed = seal(record_id=str(report_id), contents={"audience": audience, "answers": kept})
     keys = reporter_keys(followup_code=crockford.normalise(code), record_id=str(report_id))
     for _attempt in range(5):
@@ -139,8 +144,9 @@ def submit_report(
                 existing = Report.objects.filter(submission_key=submission_key).first()
                 if existing is not None:
                     return Receipt(report=existing, followup_code=None)
-                if client_bucket is not None:
-                    _count_submission(client_bucket, received_at)
+                many_from_network = client_bucket is not None and _count_submission(
+                    client_bucket, received_at
+                )
                 report = Report.objects.create(
                     id=report_id,
                     reference=new_reference(),
@@ -160,7 +166,7 @@ def submit_report(
                     report_id=report.id,
                     detail={"channel": report.channel, "audience": audience},
                 )
-                open_case(report=report, assessment=assessment)
+                open_case(report=report, assessment=assessment, many_from_network=many_from_network)
                 index_report(report=report, answers=kept)
                 link_new_report(report=report)
             return Receipt(report=report, followup_code=code)
@@ -177,16 +183,20 @@ def _window_start(now: datetime) -> datetime:
     return datetime.fromtimestamp(int(now.timestamp()) // window * window, tz=now.tzinfo)
 
 
-def _count_submission(bucket: str, now: datetime) -> None:
+def _count_submission(bucket: str, now: datetime) -> bool:
+    """Count one report against the bucket's window; True if the window was already full."""
     start = _window_start(now)
     SubmissionCounter.objects.filter(window_start__lt=start).delete()
-    counter, _ = SubmissionCounter.objects.get_or_create(bucket=bucket, window_start=start)
-    if counter.count >= settings.HAVEN_SUBMISSIONS_PER_WINDOW:
-        raise SubmissionRefused("rate_limit")
+    # Locked: two reports sent at once from one network must not both read the count below it.
+    counter, _ = SubmissionCounter.objects.select_for_update().get_or_create(
+        bucket=bucket, window_start=start
+    )
     SubmissionCounter.objects.filter(pk=counter.pk).update(count=F("count") + 1)
+    return counter.count >= settings.HAVEN_SUBMISSIONS_PER_WINDOW
 
 
 def over_rate_limit(bucket: str, now: datetime) -> bool:
+    """Whether the next report from this bucket would be marked as one of many."""
     counter = SubmissionCounter.objects.filter(
         bucket=bucket, window_start=_window_start(now)
     ).first()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -13,12 +15,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from haven.reporting import drafts, journey, services, summary
 from haven.reporting.drafts import DraftExpired, DraftMissing, DraftState
-from haven.reporting.models import Audience
-from haven.reporting.questions import MAX_PLATFORMS, AudienceForm, PlatformQuestion
+from haven.reporting.models import Audience, Report
+from haven.reporting.questions import CHILD_FRIEND, MAX_PLATFORMS, AudienceForm, PlatformQuestion
 from haven.sealing.keystore import KeyUnavailable
 
 log = logging.getLogger(__name__)
@@ -69,7 +71,9 @@ def with_unsent_draft(view: View) -> View:
     @with_draft
     @wraps(view)
     def wrapper(request: HttpRequest, draft: DraftState, *args: Any, **kwargs: Any) -> HttpResponse:
-        if draft.data.get("sent"):
+        # A send that committed but never wrote its receipt is sent too: the answers must not
+        # be offered for changing, and the confirmation page shows the code it was stored with.
+        if draft.data.get("sent") or drafts.sent_unrecorded(draft):
             return redirect("reporting:sent")
         return view(request, draft, *args, **kwargs)
 
@@ -77,8 +81,15 @@ def with_unsent_draft(view: View) -> View:
 
 
 def resume_url(draft: DraftState) -> str:
-    """Where someone coming back to their report should land."""
+    """Where someone coming back to their report should land.
+
+    First any question pending after a change of who they are; then check answers once "what
+    happened" is answered; else the first question not answered yet.
+    """
     assert draft.audience
+    pending = journey.pending_steps(draft.audience, draft.answers)
+    if pending:
+        return step_url(pending[0])
     if journey.ready_to_check(draft.answers):
         return reverse("reporting:check_answers")
     for step in journey.steps_for(draft.audience, draft.answers):
@@ -139,6 +150,8 @@ def what_happens(request: HttpRequest, draft: DraftState) -> HttpResponse:
             if started
             else step_url(journey.first_step(draft.audience)),
             "started": started,
+            "to_confirm": started and bool(journey.to_confirm(draft.audience, draft.answers)),
+            "about_friend": journey.voice(draft.audience, draft.answers) == CHILD_FRIEND,
             "back_url": reverse("reporting:who"),
         },
         draft=draft,
@@ -158,21 +171,27 @@ def step(request: HttpRequest, draft: DraftState, slug: str) -> HttpResponse:
     change = request.GET.get("change") == "1"
     if slug == "where":
         return where(request, draft, change=change)
-    saved = draft.answers.get(slug)
+    voice = journey.voice(audience, draft.answers)
+    confirming = slug in journey.to_confirm(audience, draft.answers)
     if request.method == "POST":
-        form = step.form(request.POST, audience=audience)
+        form = journey.form_for(step, voice, request.POST)
         if form.is_valid():
+            # A pending question is answered as a change: once none is left, check answers.
+            pending = slug in journey.pending_steps(audience, draft.answers)
             draft.answers[slug] = form.answers()
             drafts.save(draft)
-            return redirect(_after(slug, draft, change=change))
+            return redirect(_after(slug, draft, change=change or pending))
     else:
-        form = step.form(audience=audience, initial=saved)
+        form = journey.form_for(
+            step, voice, initial=journey.honest_initial(step, audience, draft.answers)
+        )
     return page(
         request,
         [f"reporting/steps/{slug}.html", "reporting/question.html"],
         {
             "form": form,
             "has_errors": bool(form.errors),
+            "confirming": confirming,
             "back_url": _back(slug, draft, change=change),
             "action": step_url(slug, change=change),
         },
@@ -181,10 +200,15 @@ def step(request: HttpRequest, draft: DraftState, slug: str) -> HttpResponse:
 
 
 def _after(slug: str, draft: DraftState, *, change: bool) -> str:
+    """Where a saved answer leads: its information page, a pending question, or onwards."""
     assert draft.audience
     info_page = journey.STEPS_BY_SLUG[slug].then(draft.answers)
     if info_page:
         return step_url(info_page, change=change)
+    # A change (of whom it is about, say) may leave questions to ask before check answers.
+    pending = journey.pending_steps(draft.audience, draft.answers)
+    if pending:
+        return step_url(pending[0])
     if change:
         return reverse("reporting:check_answers")
     following = journey.next_after(slug, draft.audience, draft.answers)
@@ -215,6 +239,8 @@ def info(request: HttpRequest, draft: DraftState, slug: str) -> HttpResponse:
             "continue_url": continue_url,
             "back_url": step_url(after, change=change),
             "concerns": draft.answers.get("concern", {}).get("concerns", []),
+            "danger_now": draft.answers.get("danger", {}).get("danger_now"),
+            "about_friend": journey.voice(draft.audience, draft.answers) == CHILD_FRIEND,
         },
         draft=draft,
     )
@@ -230,7 +256,8 @@ def where(request: HttpRequest, draft: DraftState, *, change: bool) -> HttpRespo
         action = request.POST.get("action", "continue")
         if action.startswith("remove-"):
             index = action.removeprefix("remove-")
-            if index.isdigit() and int(index) < len(platforms):
+            # ASCII digits only, and few: "²" is a digit to str.isdigit() but not to int().
+            if re.fullmatch(r"[0-9]{1,3}", index) and int(index) < len(platforms):
                 platforms.pop(int(index))
                 drafts.save(draft)
             return redirect(step_url("where", change=change))
@@ -271,14 +298,17 @@ def where(request: HttpRequest, draft: DraftState, *, change: bool) -> HttpRespo
 @require_GET
 @with_unsent_draft
 def check_answers(request: HttpRequest, draft: DraftState) -> HttpResponse:
+    assert draft.audience
+    # Only answers given in the person's current words are shown: the others are asked first.
+    pending = journey.pending_steps(draft.audience, draft.answers)
+    if pending:
+        return redirect(step_url(pending[0]))
     if not journey.ready_to_check(draft.answers):
         return redirect(step_url(journey.REQUIRED_STEP))
     return _check_answers_page(request, draft)
 
 
-def _check_answers_page(
-    request: HttpRequest, draft: DraftState, *, too_fast: bool = False
-) -> HttpResponse:
+def _check_answers_page(request: HttpRequest, draft: DraftState) -> HttpResponse:
     assert draft.audience
     steps = journey.steps_for(draft.audience, draft.answers)
     return page(
@@ -286,27 +316,42 @@ def _check_answers_page(
         "reporting/check_answers.html",
         {
             "sections": summary.sections(draft.audience, draft.answers),
-            "too_fast": too_fast,
             "back_url": step_url(steps[-1].slug),
         },
         draft=draft,
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @with_draft
 def send(request: HttpRequest, draft: DraftState) -> HttpResponse:
+    if request.method == "GET":
+        # A reload or an old link: to the confirmation if sent, otherwise back to the answers.
+        return redirect("reporting:sent")
     if draft.data.get("sent"):
         return redirect("reporting:sent")
     assert draft.audience
     if not journey.ready_to_check(draft.answers):
         return redirect(step_url(journey.REQUIRED_STEP))
+    if journey.pending_steps(draft.audience, draft.answers):
+        # After a change of who they are, nothing is sent under a question they did not see.
+        return redirect(resume_url(draft))
     if draft.answers.get("what-happened", {}).get("website"):
         services.record_refusal("honeypot")
         return page(request, "reporting/not_sent.html", draft=draft, status=400)
     now = timezone.now()
-    if (now - draft.created_at).total_seconds() < settings.HAVEN_MIN_FILL_SECONDS:
-        return _check_answers_page(request, draft, too_fast=True)
+    waited = (now - draft.created_at).total_seconds()
+    if waited < settings.HAVEN_MIN_FILL_SECONDS:
+        return page(
+            request,
+            "reporting/not_sent_yet.html",
+            {"seconds": math.ceil(settings.HAVEN_MIN_FILL_SECONDS - waited)},
+            draft=draft,
+        )
+    # The code goes into the draft before the report is stored (drafts.prepare_send).
+    code = drafts.prepare_send(draft, code=services.new_followup_code())
+    if code is None:
+        return redirect("reporting:sent")
     bucket = services.client_bucket(
         request.META.get("REMOTE_ADDR", ""), request.META.get("HTTP_X_FORWARDED_FOR", "")
     )
@@ -317,43 +362,86 @@ def send(request: HttpRequest, draft: DraftState) -> HttpResponse:
             submission_key=draft.submission_key,
             received_at=now,
             client_bucket=bucket,
+            followup_code=code,
         )
-    except services.SubmissionRefused as refusal:
-        services.record_refusal(refusal.reason)
-        return page(request, "reporting/rate_limited.html", draft=draft, status=429)
     except KeyUnavailable:
         log.error("report not sent: no current sealing public key is configured")
         return page(request, "reporting/not_sent.html", draft=draft, status=503)
-    # A repeat (followup_code None) records the reference only if the first request has not.
-    drafts.record_sent(draft, reference=receipt.report.reference, code=receipt.followup_code)
+    _record_sent(draft, receipt.report)
     return redirect("reporting:sent")
 
 
-@require_GET
+def _record_sent(draft: DraftState, report: Report) -> None:
+    """Write the receipt, with the flags of the help the confirmation page offers.
+
+    The answers leave the draft here, so what the page needs to know of them is kept as
+    flags: whether to offer Report Remove (a child whose own pictures, or a friend's, are
+    being shared), and the out-of-scope category triage gave the case.
+    """
+    concerns = draft.answers.get("concern", {}).get("concerns", [])
+    report_remove = ""
+    if draft.audience == Audience.CHILD.value and "images_shared" in concerns:
+        about = draft.answers.get("about-whom", {}).get("about_whom")
+        report_remove = "friend" if about == "friend" else "self"
+    drafts.record_sent(
+        draft,
+        reference=report.reference,
+        signposts={"report_remove": report_remove, "out_category": report.case.out_category},
+    )
+
+
+@require_http_methods(["GET", "POST"])
 @with_draft
 def sent(request: HttpRequest, draft: DraftState) -> HttpResponse:
-    receipt = draft.data.get("sent")
-    if not receipt:
-        return redirect(resume_url(draft))
-    code = receipt.get("code")
-    if not receipt.get("shown"):
-        # Shown once: the code leaves the draft as this page is rendered.
-        receipt["code"] = None
-        receipt["shown"] = True
-        drafts.save(draft)
+    if not draft.data.get("sent"):
+        report = drafts.sent_unrecorded(draft)
+        if report is None:
+            return redirect(resume_url(draft))
+        _record_sent(draft, report)
+    if request.method == "POST":
+        # "I have kept my code": only now does the code leave the draft.
+        drafts.code_kept(draft)
+        return redirect("reporting:sent")
+    receipt = draft.data["sent"]
     return page(
         request,
         "reporting/sent.html",
-        {"reference": receipt["reference"], "code": code},
+        {
+            "reference": receipt["reference"],
+            "code": draft.data.get("followup_code"),
+            "code_kept": bool(receipt.get("code_kept")),
+            "signposts": receipt.get("signposts", {}),
+        },
         draft=draft,
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def finish(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        # Only the button finishes; an old link goes where the person was.
+        return redirect("reporting:sent" if drafts.has_cookie(request) else "reporting:start")
     response = HttpResponseRedirect(reverse("reporting:start"))
     drafts.discard(request, response)
     return response
+
+
+@require_GET
+def exit_page(request: HttpRequest) -> HttpResponse:
+    """The exit button's link: the draft and every Haven cookie go, then the neutral page.
+
+    With JavaScript, GOV.UK's script follows the same link (on a click or three presses of
+    Shift), so both ways end the draft. Going back afterwards finds nothing to show: no
+    cookie, no draft, and no page kept by the browser (every page is no-store).
+    """
+    response = HttpResponseRedirect(settings.HAVEN_EXIT_URL or reverse("reporting:start"))
+    drafts.discard(request, response)
+    return response
+
+
+@require_GET
+def staying_safe(request: HttpRequest) -> HttpResponse:
+    return page(request, "reporting/staying_safe.html", draft=drafts.load_or_none(request))
 
 
 @require_GET

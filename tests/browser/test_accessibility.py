@@ -71,20 +71,31 @@ def test_the_pages_outside_the_journey_are_accessible(page: Page) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
     assert_accessible(page, "the 404 page")
 
+    page.goto("/staying-safe-online/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Staying safe online: cover your tracks"
+    )
+    assert_accessible(page)
+
+    response = page.goto("/staff/sign-out/")
+    assert response is not None and response.status == 405
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Sorry, this page cannot be opened that way"
+    )
+    assert_accessible(page, "the 405 page")
+
 
 @JS_ONLY
-def test_the_rate_limited_page_is_accessible(page: Page, settings: Any) -> None:
-    settings.HAVEN_SUBMISSIONS_PER_WINDOW = 0
+def test_the_not_sent_yet_page_is_accessible(page: Page, settings: Any) -> None:
+    settings.HAVEN_MIN_FILL_SECONDS = 3600
     reporter = Reporter(page, Plan("parent"))
     reporter.begin()
     page.goto("/report/what-happened/")
     reporter.what_happened()
     page.goto("/report/check-answers/")
     reporter.press("Send report")
-    expect(page.get_by_role("heading", level=1)).to_have_text(
-        "We could not send your report just now"
-    )
-    assert_accessible(page, "rate limited")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your report has not been sent yet")
+    assert_accessible(page, "not sent yet")
 
 
 def test_pages_without_javascript_are_accessible(scripts_removed: Page) -> None:
@@ -103,13 +114,14 @@ def test_pages_without_javascript_are_accessible(scripts_removed: Page) -> None:
     assert_accessible(page, "what happened left empty, no JavaScript")
 
     page.goto("/report/when/")
-    reporter.choose("When did it happen?", "On a date")
-    reporter.type("Day", "31")
-    reporter.type("Month", "2")
+    reporter.choose("When did it happen?", "I know the month")
+    reporter.type("Month", "13")
     reporter.type("Year", "2024")
     reporter.press("Continue")
-    reporter.expect_error("The date must be a real date, like 27 3 2026", reporter.group("Date"))
-    assert_accessible(page, "when with an impossible date, no JavaScript")
+    reporter.expect_error(
+        "Enter a real month and year, like 3 2026", reporter.group("Month and year")
+    )
+    assert_accessible(page, "when with an impossible month, no JavaScript")
 
 
 @JS_ONLY

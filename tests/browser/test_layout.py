@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from tests.browser import DESKTOP, JS_ONLY, PHONE
 from tests.browser.reporter import Plan, Reporter
@@ -83,3 +83,27 @@ def test_the_journey_on_a_desktop(page: Page) -> None:
     )
     reporter.answer_everything()
     reporter.send()
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/staying-safe-online/", "/not-ready-to-report/", "/report/timed-out/", "/staff/sign-out/"],
+)
+def test_the_pages_outside_the_journey_fit_a_phone(page: Page, path: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size(NARROWEST)
+    page.goto(path)
+    screenshot(page, 0, path, "narrowest")
+    assert overflow(page) <= 0, path
+
+
+def test_the_confirmation_with_help_for_pictures_fits_a_phone(page: Page) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size(NARROWEST)
+    plan = Plan("child", concerns=["Pictures or videos of me are being shared"])
+    reporter = Reporter(page, plan)
+    reporter.answer_everything()
+    reporter.send()
+    expect(page.get_by_role("link", name="Report Remove")).to_be_visible()
+    screenshot(page, 0, "child sent with report remove", "narrowest")
+    assert overflow(page) <= 0
