@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import os
 import secrets
+import zoneinfo
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+# Pure parsers; haven.triage.rules needs no settings to import (tests/test_triage_settings.py).
+from haven.triage.rules import parse_bank_holidays, parse_time_targets, parse_triage_bands
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -36,18 +42,44 @@ def envbool(name: str, default: bool = False) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
 
 
-def envint(name: str, default: int) -> int:
+def envint(name: str, default: int, *, minimum: int | None = None) -> int:
     value = os.environ.get(name)
     if value is None or value == "":
         return default
     try:
-        return int(value)
+        number = int(value)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from exc
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name} must be {minimum} or more, not {number}")
+    return number
 
 
 def envlist(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in envstr(name, default).split(",") if item.strip()]
+    """NAME as a comma-separated list. Unlike text, a list set to "" is empty, not the default:
+    ``HAVEN_ANONYMOUS_AUDIENCES=`` means nobody may report without contact details."""
+    value = os.environ.get(name)
+    text = default if value is None else value
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def envurl(name: str, default: str) -> str:
+    """A web address other services' pages are reached by: http or https, nothing else."""
+    value = envstr(name, default)
+    if not value.startswith(("https://", "http://")) or any(c.isspace() for c in value):
+        raise ImproperlyConfigured(f"{name} must be a web address starting https://, not {value!r}")
+    return value
+
+
+def envphone(name: str, default: str) -> str:
+    """A phone number people can read and tap: digits and spaces, an optional leading +."""
+    value = envstr(name, default)
+    digits = value.removeprefix("+").replace(" ", "")
+    if not digits.isascii() or not digits.isdigit():
+        raise ImproperlyConfigured(
+            f"{name} must be a phone number such as 0800 1111, not {value!r}"
+        )
+    return value
 
 
 HAVEN_ENV = envstr("HAVEN_ENV", "production")
@@ -130,6 +162,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "haven.core.middleware.MethodNotAllowedMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -164,7 +197,11 @@ TEMPLATES = [
 
 _database_url = envstr("HAVEN_DATABASE_URL")
 if _database_url:
-    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+    # Connections are kept for a minute, and checked before a kept one is used again: without
+    # the check, the first request after a database restart failed with a server error.
+    DATABASES = {
+        "default": dj_database_url.parse(_database_url, conn_max_age=60, conn_health_checks=True)
+    }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -200,7 +237,7 @@ PASSWORD_HASHERS = [
 # django-axes first: it refuses a locked-out username and address before the password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "haven.accounts.backends.StaffPasswordBackend",
 ]
 LOGIN_URL = "staff:login"
 LOGIN_REDIRECT_URL = "staff:reports"
@@ -209,6 +246,12 @@ LANGUAGE_CODE = "en-gb"
 LANGUAGES = [("en-gb", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "haven" / "locale"]
 TIME_ZONE = envstr("HAVEN_TIME_ZONE", "Europe/London")
+try:
+    zoneinfo.ZoneInfo(TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError) as _exc:
+    raise ImproperlyConfigured(
+        f"HAVEN_TIME_ZONE must be a time zone name such as Europe/London, not {TIME_ZONE!r}"
+    ) from _exc
 USE_I18N = True
 USE_TZ = True
 
@@ -235,7 +278,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_SSL_REDIRECT = envbool("HAVEN_SSL_REDIRECT", IS_PRODUCTION)
-SECURE_HSTS_SECONDS = envint("HAVEN_HSTS_SECONDS", 31536000 if IS_PRODUCTION else 0)
+SECURE_HSTS_SECONDS = envint("HAVEN_HSTS_SECONDS", 31536000 if IS_PRODUCTION else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = IS_PRODUCTION
 SECURE_HSTS_PRELOAD = envbool("HAVEN_HSTS_PRELOAD", IS_PRODUCTION)
 if envbool("HAVEN_BEHIND_TLS_PROXY", False):
@@ -246,12 +289,15 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Strict"
 # A staff session ends 12 hours after sign-in whatever happens, and after 30 minutes without a
 # request (haven.accounts.middleware.StaffSessionMiddleware enforces both).
-HAVEN_STAFF_SESSION_SECONDS = envint("HAVEN_STAFF_SESSION_SECONDS", 12 * 60 * 60)
-HAVEN_STAFF_IDLE_SECONDS = envint("HAVEN_STAFF_IDLE_SECONDS", 30 * 60)
+HAVEN_STAFF_SESSION_SECONDS = envint("HAVEN_STAFF_SESSION_SECONDS", 12 * 60 * 60, minimum=60)
+HAVEN_STAFF_IDLE_SECONDS = envint("HAVEN_STAFF_IDLE_SECONDS", 30 * 60, minimum=60)
 SESSION_COOKIE_AGE = HAVEN_STAFF_SESSION_SECONDS
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Strict"
+# A session cookie: nothing Haven sets may outlive the browser on a shared device (Django's
+# default is a year). Finishing or leaving a report deletes it with the draft's cookie.
+CSRF_COOKIE_AGE = None
 CSRF_FAILURE_VIEW = "haven.core.views.csrf_failure"
 
 CONTENT_SECURITY_POLICY = {
@@ -269,46 +315,129 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+HAVEN_LOG_LEVEL = envstr("HAVEN_LOG_LEVEL", "INFO").upper()
+if HAVEN_LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+    raise ImproperlyConfigured(
+        f"HAVEN_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {HAVEN_LOG_LEVEL!r}"
+    )
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": envstr("HAVEN_LOG_LEVEL", "INFO")},
-    # Request lines carry no personal data (journey URLs hold none), but the default 4xx/5xx
+    # Query strings can hold what staff searched for (/staff/audit/?reference=...): the
+    # development server's request lines are logged without them (gunicorn's access log leaves
+    # them out through its format, in gunicorn.conf.py).
+    "filters": {"no_query_strings": {"()": "haven.core.request_logs.DropQueryStrings"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
+    "root": {"handlers": ["console"], "level": HAVEN_LOG_LEVEL},
+    # Request paths carry no personal data (journey URLs hold none), but the default 4xx/5xx
     # warnings can echo request details; keep them at ERROR.
     # django-axes logs the username and address of every failed sign-in; the audit trail
     # records failures and lockouts without them.
-    "loggers": {"django.request": {"level": "ERROR"}, "axes": {"level": "ERROR"}},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        "axes": {"level": "ERROR"},
+        "django.server": {
+            "handlers": ["django.server"],
+            "filters": ["no_query_strings"],
+            "level": "INFO",
+            "propagate": False,
+        },
+    },
 }
 
 # --- The service ---------------------------------------------------------------------------
 HAVEN_SERVICE_NAME = envstr("HAVEN_SERVICE_NAME", "Report online child sexual abuse")
 HAVEN_ORGANISATION_NAME = envstr("HAVEN_ORGANISATION_NAME", "Haven")
-HAVEN_EMERGENCY_NUMBER = envstr("HAVEN_EMERGENCY_NUMBER", "999")
+HAVEN_EMERGENCY_NUMBER = envphone("HAVEN_EMERGENCY_NUMBER", "999")
 HAVEN_HELPLINE_NAME = envstr("HAVEN_HELPLINE_NAME", "NSPCC helpline")
-HAVEN_HELPLINE_PHONE = envstr("HAVEN_HELPLINE_PHONE", "0808 800 5000")
-HAVEN_HELPLINE_URL = envstr(
+HAVEN_HELPLINE_PHONE = envphone("HAVEN_HELPLINE_PHONE", "0808 800 5000")
+HAVEN_HELPLINE_URL = envurl(
     "HAVEN_HELPLINE_URL",
     "https://www.nspcc.org.uk/keeping-children-safe/our-services/nspcc-helpline/",
 )
-HAVEN_CHILDLINE_PHONE = envstr("HAVEN_CHILDLINE_PHONE", "0800 1111")
-HAVEN_EXIT_URL = envstr("HAVEN_EXIT_URL", "https://www.bbc.co.uk/weather")
+HAVEN_CHILDLINE_PHONE = envphone("HAVEN_CHILDLINE_PHONE", "0800 1111")
+# Where the pages send people for help Haven does not give (docs/CONFIGURATION.md).
+HAVEN_CHILDLINE_URL = envurl("HAVEN_CHILDLINE_URL", "https://www.childline.org.uk/")
+HAVEN_REPORT_REMOVE_URL = envurl(
+    "HAVEN_REPORT_REMOVE_URL",
+    "https://www.childline.org.uk/info-advice/bullying-abuse-safety/online-mobile-safety/report-remove/",
+)
+HAVEN_IWF_URL = envurl("HAVEN_IWF_URL", "https://report.iwf.org.uk/")
+HAVEN_REPORT_HARMFUL_CONTENT_URL = envurl(
+    "HAVEN_REPORT_HARMFUL_CONTENT_URL", "https://reportharmfulcontent.com/"
+)
+HAVEN_ACTION_FRAUD_URL = envurl("HAVEN_ACTION_FRAUD_URL", "https://www.actionfraud.police.uk/")
+HAVEN_POLICE_NON_EMERGENCY_NUMBER = envphone("HAVEN_POLICE_NON_EMERGENCY_NUMBER", "101")
+HAVEN_NAPAC_URL = envurl("HAVEN_NAPAC_URL", "https://napac.org.uk/")
+HAVEN_NAPAC_PHONE = envphone("HAVEN_NAPAC_PHONE", "0808 801 0331")
+HAVEN_REVENGE_PORN_HELPLINE_URL = envurl(
+    "HAVEN_REVENGE_PORN_HELPLINE_URL", "https://revengepornhelpline.org.uk/"
+)
+HAVEN_REVENGE_PORN_HELPLINE_PHONE = envphone("HAVEN_REVENGE_PORN_HELPLINE_PHONE", "0345 6000 459")
+HAVEN_EXIT_URL = envurl("HAVEN_EXIT_URL", "https://www.bbc.co.uk/weather")
 HAVEN_REFERENCE_PREFIX = envstr("HAVEN_REFERENCE_PREFIX", "HVN")
+# A reference is at most 24 characters: the prefix, a dash and nine more (XXXX-XXXX).
+if (
+    not (1 <= len(HAVEN_REFERENCE_PREFIX) <= 14)
+    or not HAVEN_REFERENCE_PREFIX.isascii()
+    or not HAVEN_REFERENCE_PREFIX.isalnum()
+):
+    raise ImproperlyConfigured(
+        f"HAVEN_REFERENCE_PREFIX must be 1 to 14 letters or digits, not {HAVEN_REFERENCE_PREFIX!r}"
+    )
 # Audiences who may send a report without contact details (the follow-up code is then the way
 # back). Default: everyone.
-HAVEN_ANONYMOUS_AUDIENCES = envlist(
-    "HAVEN_ANONYMOUS_AUDIENCES", "child,parent,member_of_public,professional"
-)
-HAVEN_DRAFT_IDLE_SECONDS = envint("HAVEN_DRAFT_IDLE_SECONDS", 60 * 60)
-HAVEN_SUBMISSIONS_PER_WINDOW = envint("HAVEN_SUBMISSIONS_PER_WINDOW", 5)
-HAVEN_SUBMISSION_WINDOW_SECONDS = envint("HAVEN_SUBMISSION_WINDOW_SECONDS", 60 * 60)
-HAVEN_MIN_FILL_SECONDS = envint("HAVEN_MIN_FILL_SECONDS", 20)
+# The values of haven.reporting.models.Audience, which settings cannot import (a models
+# module); tests/test_configuration.py checks that the two agree.
+AUDIENCES = ("child", "parent", "member_of_public", "professional")
+HAVEN_ANONYMOUS_AUDIENCES = envlist("HAVEN_ANONYMOUS_AUDIENCES", ",".join(AUDIENCES))
+for _audience in HAVEN_ANONYMOUS_AUDIENCES:
+    if _audience not in AUDIENCES:
+        raise ImproperlyConfigured(
+            f"HAVEN_ANONYMOUS_AUDIENCES: unknown audience {_audience!r}; use {', '.join(AUDIENCES)}"
+        )
+HAVEN_DRAFT_IDLE_SECONDS = envint("HAVEN_DRAFT_IDLE_SECONDS", 60 * 60, minimum=1)
+HAVEN_SUBMISSIONS_PER_WINDOW = envint("HAVEN_SUBMISSIONS_PER_WINDOW", 5, minimum=1)
+HAVEN_SUBMISSION_WINDOW_SECONDS = envint("HAVEN_SUBMISSION_WINDOW_SECONDS", 60 * 60, minimum=1)
+HAVEN_MIN_FILL_SECONDS = envint("HAVEN_MIN_FILL_SECONDS", 20, minimum=0)
 # How many reverse proxies sit in front of the app; the client address is then taken from
 # X-Forwarded-For, counting from the right. 0 means REMOTE_ADDR.
-HAVEN_TRUSTED_PROXY_COUNT = envint("HAVEN_TRUSTED_PROXY_COUNT", 0)
+HAVEN_TRUSTED_PROXY_COUNT = envint("HAVEN_TRUSTED_PROXY_COUNT", 0, minimum=0)
 # Key pairs for sealing reports: public halves (*.public) and, only where staff open reports,
 # private halves (*.private). See docs/KEYS.md.
 HAVEN_KEY_DIR = Path(envstr("HAVEN_KEY_DIR", str(VAR_DIR / "keys")))
+
+# --- Triage --------------------------------------------------------------------------------------
+# Parsed here, so a mistyped date, band or target stops the server at start-up instead of being
+# ignored; haven.triage.services reads the parsed values (docs/CONFIGURATION.md, "Triage").
+
+
+_Parsed = TypeVar("_Parsed")
+
+
+def envparsed(name: str, parse: Callable[[str], _Parsed]) -> _Parsed:
+    try:
+        return parse(envstr(name))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}: {exc}") from exc
+
+
+# Days that are not working days, besides Saturdays and Sundays: comma-separated ISO dates.
+HAVEN_BANK_HOLIDAYS = envparsed("HAVEN_BANK_HOLIDAYS", parse_bank_holidays)
+# Overrides of the first-read and first-contact targets per band (JSON).
+HAVEN_TIME_TARGETS = envparsed("HAVEN_TIME_TARGETS", parse_time_targets)
+# Overrides of the band each triage rule raises a report to (JSON).
+HAVEN_TRIAGE_BANDS = envparsed("HAVEN_TRIAGE_BANDS", parse_triage_bands)
 
 # --- Staff sign-in: throttling, lockout, second factor ------------------------------------------
 # A username tried from one address is locked out after this many wrong passwords in a row, for
@@ -324,12 +453,32 @@ AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_DISABLE_ACCESS_LOG = True
 AXES_LOCKOUT_CALLABLE = "haven.accounts.views.locked_out"
 AXES_CLIENT_IP_CALLABLE = "haven.accounts.services.client_address"
+# Any text typed as a username is counted; one no account can have is kept as its digest.
+AXES_USERNAME_CALLABLE = "haven.accounts.services.axes_username"
 AXES_HTTP_RESPONSE_CODE = 429
 
 OTP_TOTP_ISSUER = HAVEN_ORGANISATION_NAME
-# Wrong codes make the next attempt wait 1, 2, 4, 8 ... seconds (django-otp's throttling).
-OTP_TOTP_THROTTLE_FACTOR = 1
-OTP_STATIC_THROTTLE_FACTOR = 1
+# Wrong second-factor codes are throttled by haven.accounts.throttle: a wait of 1, 2, 4 ...
+# seconds per account and address, never longer than this; and at most this many wrong app
+# codes in this window per account from browsers it does not know, and as many again per
+# browser that has passed its second factor within the device lifetime (its device cookie).
+# docs/SECURITY.md has the arithmetic.
+HAVEN_SECOND_FACTOR_MAX_WAIT_SECONDS = envint("HAVEN_SECOND_FACTOR_MAX_WAIT_SECONDS", 60)
+HAVEN_SECOND_FACTOR_FAILURE_LIMIT = envint("HAVEN_SECOND_FACTOR_FAILURE_LIMIT", 10)
+HAVEN_SECOND_FACTOR_WINDOW_SECONDS = envint("HAVEN_SECOND_FACTOR_WINDOW_SECONDS", 24 * 60 * 60)
+HAVEN_SECOND_FACTOR_DEVICE_SECONDS = envint("HAVEN_SECOND_FACTOR_DEVICE_SECONDS", 90 * 24 * 60 * 60)
+for _name in (
+    "HAVEN_SECOND_FACTOR_MAX_WAIT_SECONDS",
+    "HAVEN_SECOND_FACTOR_FAILURE_LIMIT",
+    "HAVEN_SECOND_FACTOR_WINDOW_SECONDS",
+    "HAVEN_SECOND_FACTOR_DEVICE_SECONDS",
+):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1")
+# django-otp's own throttling doubles the wait without end, so that someone who knows a
+# password could keep its owner out for days: it is off, and Haven's throttle replaces it.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 # Passkeys are a second factor after the password, never a way to sign in without one.
 OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 OTP_WEBAUTHN_RP_NAME = HAVEN_ORGANISATION_NAME
@@ -345,3 +494,22 @@ if not HAVEN_WEBAUTHN_ORIGINS:
     SILENCED_SYSTEM_CHECKS = ["otp_webauthn.E030"]
 # How many one-time recovery codes a person is given at a time.
 HAVEN_RECOVERY_CODES = envint("HAVEN_RECOVERY_CODES", 10)
+
+# --- The audit trail's checkpoints -------------------------------------------------------------
+# Signed checkpoints of the audit chain's head are appended to a file outside the database, so
+# that removing the newest events and moving the head back is found by verify_audit_chain even
+# when done by a database superuser (docs/SECURITY.md, "The audit trail"). The key signs them
+# (HMAC-SHA256) and is never in the database.
+HAVEN_AUDIT_CHECKPOINT_KEY = secret("HAVEN_AUDIT_CHECKPOINT_KEY")
+if len(HAVEN_AUDIT_CHECKPOINT_KEY) < 32:
+    raise ImproperlyConfigured("HAVEN_AUDIT_CHECKPOINT_KEY must be at least 32 characters")
+HAVEN_AUDIT_CHECKPOINT_FILE = Path(
+    envstr("HAVEN_AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit-checkpoints.log"))
+)
+if not HAVEN_AUDIT_CHECKPOINT_FILE.is_absolute():
+    raise ImproperlyConfigured("HAVEN_AUDIT_CHECKPOINT_FILE must be an absolute path")
+# A checkpoint after every committed append whose number is a multiple of this; 0: none, and
+# only checkpoint_audit_chain (run every minute) writes them.
+HAVEN_AUDIT_CHECKPOINT_EVERY = envint("HAVEN_AUDIT_CHECKPOINT_EVERY", 1)
+if HAVEN_AUDIT_CHECKPOINT_EVERY < 0:
+    raise ImproperlyConfigured("HAVEN_AUDIT_CHECKPOINT_EVERY must be 0 or more")

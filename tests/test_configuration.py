@@ -51,7 +51,7 @@ def _read_by_settings() -> set[str]:
 
 
 def _documented() -> set[str]:
-    return set(re.findall(r"`(HAVEN_[A-Z0-9_]+)", DOC.read_text()))
+    return set(re.findall(r"(?<![A-Z0-9_])(HAVEN_[A-Z0-9_]+)", DOC.read_text()))
 
 
 def test_every_haven_setting_the_code_uses_is_read_from_the_environment() -> None:
@@ -115,8 +115,15 @@ def _start(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[s
             "HAVEN_ANONYMOUS_AUDIENCES: unknown audience 'robots'",
         ),
         ("HAVEN_REFERENCE_PREFIX", "A" * 15, "HAVEN_REFERENCE_PREFIX must be 1 to 14"),
-        ("HAVEN_EXIT_URL", "javascript:alert(1)", "HAVEN_EXIT_URL must be an https:// address"),
-        ("HAVEN_TIME_ZONE", "Mars/Olympus", "HAVEN_TIME_ZONE"),
+        (
+            "HAVEN_EXIT_URL",
+            "javascript:alert(1)",
+            "HAVEN_EXIT_URL must be a web address starting https://",
+        ),
+        ("HAVEN_TIME_ZONE", "Mars/Olympus", "HAVEN_TIME_ZONE must be a time zone name"),
+        ("HAVEN_HELPLINE_PHONE", "call us", "HAVEN_HELPLINE_PHONE must be a phone number"),
+        ("HAVEN_LOG_LEVEL", "LOUD", "HAVEN_LOG_LEVEL must be DEBUG, INFO"),
+        ("HAVEN_STAFF_IDLE_SECONDS", "5", "HAVEN_STAFF_IDLE_SECONDS must be 60 or more"),
         ("HAVEN_BANK_HOLIDAYS", "2026-13-01", "HAVEN_BANK_HOLIDAYS"),
         ("HAVEN_TIME_TARGETS", '{"P1": {"first_read": "15x"}}', "HAVEN_TIME_TARGETS"),
         ("HAVEN_TRIAGE_BANDS", '{"no_such_rule": "P1"}', "HAVEN_TRIAGE_BANDS"),
@@ -129,6 +136,29 @@ def test_a_bad_value_stops_the_server_with_a_clear_message(
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert says in result.stderr
+
+
+def test_the_audiences_settings_knows_are_the_audiences_of_the_service() -> None:
+    from django.conf import settings
+
+    from haven.reporting.models import Audience
+
+    assert list(settings.AUDIENCES) == list(Audience.values)
+
+
+def test_an_empty_list_means_none_while_empty_text_means_the_default(tmp_path: Path) -> None:
+    script = "from haven import settings as s; print(s.HAVEN_ANONYMOUS_AUDIENCES, s.HAVEN_EXIT_URL)"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("HAVEN_")}
+    clean.update(
+        HAVEN_ENV="test",
+        HAVEN_VAR_DIR=str(tmp_path / "var"),
+        HAVEN_ANONYMOUS_AUDIENCES="",
+        HAVEN_EXIT_URL="",
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=clean, capture_output=True, text=True
+    )
+    assert result.stdout.strip() == "[] https://www.bbc.co.uk/weather", result.stderr
 
 
 def test_the_defaults_start(tmp_path: Path) -> None:
