@@ -2,7 +2,8 @@
 
 The forms are not listed here. Each test walks the pages a person would see (the whole public
 journey for each audience; the staff queue, a case, the team, audit and account pages), reads
-every <form> on them, and posts hostile values into every field: first a fixed grid (each field
+every <form> on them, and posts hostile values into every field (and no answer may show one of
+Django's default messages instead of ours): first a fixed grid (each field
 in turn gets a non-ASCII digit, a NUL byte, 300 characters, a 40-digit number, markup, an
 invalid choice…, the others keeping a plausible value), then hypothesis draws random mixtures.
 A new form is fuzzed as soon as a page shows it.
@@ -27,7 +28,7 @@ from hypothesis import strategies as st
 
 from haven.reporting import journey as steps
 from haven.reporting.models import Draft
-from tests.factories import StaffUserFactory, verified_client
+from tests.factories import StaffUserFactory, add_totp, verified_client
 from tests.journey import Journey
 
 HOSTILE = [
@@ -142,11 +143,27 @@ def _hostile_grid(form: Form) -> Iterator[dict[str, str]]:
     yield {**base, "page": str(10**30), "unexpected": "\x00"}
 
 
+# Django's own messages: a page must only ever show ours, in GOV.UK words.
+DJANGO_DEFAULTS = (
+    "Ensure this value",
+    "Select a valid choice",
+    "is not one of the available choices",
+    "Enter a whole number",
+    "Enter a number",
+    "This field is required",
+    "Enter a valid",
+    "Null characters are not allowed",
+)
+
+
 def _send(client: Client, form: Form, data: dict[str, Any]) -> int:
     if form.method == "post":
         response = client.post(form.action, data)
     else:
         response = client.get(urlsplit(form.action).path, data)
+    html = response.content.decode(errors="replace")
+    shown = [words for words in DJANGO_DEFAULTS if words in html]
+    assert not shown, (form.action, data, shown)
     return int(response.status_code)
 
 
@@ -302,6 +319,27 @@ def test_random_mixtures_in_staff_forms_give_no_5xx() -> None:
         assert _send(client, form, values) < 500, (form.action, values)
 
     one_example()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("has_app", [True, False], ids=["verify", "enrol"])
+def test_no_hostile_value_in_any_second_factor_form_gives_a_5xx(has_app: bool) -> None:
+    user = StaffUserFactory()
+    user.save()
+    if has_app:
+        add_totp(user)
+    client = Client()
+    client.force_login(user)
+    pages = (
+        [reverse("staff:account:verify"), reverse("staff:account:recovery")]
+        if has_app
+        else [reverse("staff:account:enrol")]
+    )
+    forms = _forms(client, pages)
+    assert forms, pages
+    for form in forms:
+        for data in _hostile_grid(form):
+            assert _send(client, form, data) < 500, (form.action, data)
 
 
 def test_the_staff_sign_in_form_survives_hostile_values(db: None) -> None:

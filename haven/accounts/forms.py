@@ -7,6 +7,7 @@ from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.utils.translation import gettext_lazy as _
 
 from haven.accounts.services import could_be_username
+from haven.core import govuk
 
 
 class SignInUsernameField(UsernameField):
@@ -33,9 +34,11 @@ class SignInForm(AuthenticationForm):
         # Django refuses a NUL byte with its own field error, before authenticate() runs; the
         # password is only compared with a hash, so any text may reach it.
         self.fields["password"].validators = []
+        self.fields["username"].error_messages["required"] = _("Enter your username")
+        self.fields["password"].error_messages["required"] = _("Enter your password")
 
 
-class AppCodeForm(forms.Form):
+class AppCodeForm(govuk.Form):
     """The 6-digit code an authenticator app shows. Spaces and hyphens are forgiven."""
 
     code = forms.CharField(
@@ -60,7 +63,7 @@ class AppCodeForm(forms.Form):
         return code
 
 
-class RecoveryCodeForm(forms.Form):
+class RecoveryCodeForm(govuk.Form):
     code = forms.CharField(
         max_length=24,
         error_messages={

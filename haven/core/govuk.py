@@ -17,6 +17,24 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+# Django's validator for NUL bytes speaks in its own words ("Null characters are not allowed."),
+# which must never reach a page: every text field of a Form here says this instead.
+NULL_CHARACTER = _("Your answer has a character we cannot use. Remove it and try again")
+
+
+class Form(forms.Form):
+    """A form whose every text field answers a NUL byte with our message, not Django's.
+
+    The other messages (required, too long, a choice not offered) are each field's own, since
+    they name the question; a test walks every form for Django's defaults.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for form_field in self.fields.values():
+            if isinstance(form_field, forms.CharField):
+                form_field.error_messages.setdefault("null_characters_not_allowed", NULL_CHARACTER)
+
 
 class DatePartsWidget(forms.Widget):
     """One input per part, named ``<name>-day``, ``-month``, ``-year``, as the GOV.UK date input."""

@@ -23,7 +23,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from haven.core.govuk import DatePartsBase, MonthYearField, display_date
+from haven.core import govuk
+from haven.core.govuk import NULL_CHARACTER, DatePartsBase, MonthYearField, display_date
 from haven.reporting.models import AgeBand, Audience
 
 if TYPE_CHECKING:
@@ -79,7 +80,6 @@ class Words:
 # Each field carries a message of ours for every error it can give: Django's own ("Ensure this
 # value has at most …", "Select a valid choice. X is not one of …") must never reach a page.
 
-NULL_CHARACTER = _("Your answer has a character we cannot use. Remove it and try again")
 # For an optional field's "required", which cannot happen but must not be Django's either.
 ANSWER_IT = _("Answer this question")
 
@@ -158,7 +158,7 @@ SELECT_YES_NO_UNKNOWN = _("Select yes, no or \u201cI don't know\u201d")
 # --- The question pages ------------------------------------------------------------------------
 
 
-class Question(forms.Form):
+class Question(govuk.Form):
     """A question page. ``heading`` is the page's h1 when it asks more than one thing."""
 
     heading: ClassVar[Words | None] = None
@@ -254,7 +254,7 @@ class Question(forms.Form):
         return out
 
 
-class AudienceForm(forms.Form):
+class AudienceForm(govuk.Form):
     audience = forms.ChoiceField(
         label=_("Who are you?"),
         choices=[

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from haven.cases.lifecycle import Move
 from haven.cases.models import Case, ContactMethod, ContactOutcome, NoteKind
 from haven.cases.services import BULK_CLOSE_MAX
+from haven.core import govuk
 from haven.core.govuk import DatePartsField
 from haven.triage.rules import Priority
 
@@ -91,7 +92,7 @@ class ChosenIdsField(forms.Field):
         return list(dict.fromkeys(parsed))
 
 
-class StatusForm(forms.Form):
+class StatusForm(govuk.Form):
     to = forms.ChoiceField(
         label=_("What happens next?"),
         widget=forms.RadioSelect,
@@ -112,7 +113,7 @@ class StatusForm(forms.Form):
         return data
 
 
-class PriorityForm(forms.Form):
+class PriorityForm(govuk.Form):
     priority = forms.ChoiceField(
         label=_("New priority"),
         choices=Priority.choices,
@@ -126,7 +127,7 @@ class PriorityForm(forms.Form):
     )
 
 
-class NoteForm(forms.Form):
+class NoteForm(govuk.Form):
     kind = forms.ChoiceField(
         label=_("Is this a fact or your professional opinion?"),
         choices=NoteKind.choices,
@@ -144,7 +145,7 @@ class NoteForm(forms.Form):
     )
 
 
-class ContactAttemptForm(forms.Form):
+class ContactAttemptForm(govuk.Form):
     method = forms.ChoiceField(
         label=_("How did you try?"),
         choices=ContactMethod.choices,
@@ -163,7 +164,7 @@ class ContactAttemptForm(forms.Form):
     )
 
 
-class SafetyActionForm(forms.Form):
+class SafetyActionForm(govuk.Form):
     action = forms.CharField(
         label=_("Action"),
         max_length=2000,
@@ -211,14 +212,14 @@ def reference_field(label: Any, message: Any, **kwargs: Any) -> forms.CharField:
 REFERENCE_MESSAGE = _("Enter a reference, like HVN-7KQ4-M2XD")
 
 
-class LinkForm(forms.Form):
+class LinkForm(govuk.Form):
     reference = reference_field(_("Reference of the other case"), REFERENCE_MESSAGE)
 
     def clean_reference(self) -> str:
         return clean_reference(self.cleaned_data["reference"], REFERENCE_MESSAGE)
 
 
-class RestrictForm(forms.Form):
+class RestrictForm(govuk.Form):
     """Who may open a restricted case, from the staff listed, and why."""
 
     people = forms.MultipleChoiceField(
@@ -247,7 +248,7 @@ class RestrictForm(forms.Form):
         return [self.staff[pk] for pk in self.cleaned_data["people"]]
 
 
-class BulkCloseForm(forms.Form):
+class BulkCloseForm(govuk.Form):
     """The cases of a flood, ticked on the queue, and the one reason for closing them."""
 
     cases = ChosenIdsField(
@@ -270,7 +271,7 @@ AUDIT_REFERENCE_MESSAGE = _("Enter a case reference, like HVN-7KQ4-M2XD")
 AUDIT_PERSON_MESSAGE = _("Choose a person from the list")
 
 
-class AuditSearchForm(forms.Form):
+class AuditSearchForm(govuk.Form):
     """The two questions of the audit page: who opened a case, what did someone open."""
 
     reference = reference_field(_("Who opened a case?"), AUDIT_REFERENCE_MESSAGE, required=False)
