@@ -2,7 +2,6 @@
 a child with the person, adults writing about themselves, and the near misses of each."""
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -151,23 +150,22 @@ HOSTILE = {
     "images-then-words": "photos " * 1430,
     "apostrophes": "'" * 10_000,
     "digits": "14/12/ " * 1400,
+    "one-letter-a-line": "a\n" * 5000,
 }
 
 
 @pytest.mark.parametrize("text", HOSTILE.values(), ids=HOSTILE.keys())
-def test_a_hostile_ten_thousand_character_narrative_is_assessed_quickly(text):
+def test_a_hostile_ten_thousand_character_narrative_is_assessed_harmlessly(text):
+    # How long these take is measured by benchmarks/submission.py (docs/PERFORMANCE.md, the
+    # triage rows), not here: no test in the suite is timed. A regex that backtracks on one of
+    # these would still show as a test that never ends.
     text = text[:10_000]
-    # Measured at under 20 ms each on a quiet machine; the best of three runs keeps a busy one
-    # from failing the test, while a regex that backtracks would still take seconds.
-    timings = []
     for audience in ("child", "parent", "member_of_public"):
-        started = time.perf_counter()
         result = assess(
             Inputs(audience=audience, concerns=frozenset({"something_else"}), narrative=text)
         )
-        timings.append(time.perf_counter() - started)
         assert result.priority in ("P1", "P2", "P3", "P4")
-    assert min(timings) < 0.5, [f"{t:.3f}s" for t in timings]
+        assert result.reasons and all(reason.text for reason in result.reasons)
 
 
 def test_invisible_characters_and_full_width_letters_do_not_hide_a_sign():
