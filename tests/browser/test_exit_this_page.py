@@ -177,6 +177,9 @@ def test_after_exit_going_back_or_reopening_check_answers_shows_nothing_of_the_r
     if how == "button":
         page.get_by_role("button", name="Exit this page").click()
     else:
+        # Wait for GOV.UK Frontend to start the component (it adds the live region it counts
+        # in): on a busy machine the presses could otherwise come before it listens.
+        expect(page.locator(".govuk-exit-this-page").get_by_role("status")).to_be_attached()
         page.locator("body").click(position={"x": 5, "y": 5})
         for _ in range(3):
             page.keyboard.press("Shift")
