@@ -10,8 +10,9 @@ Like ``benchmarks/submission.py`` it works in a temporary folder with a fresh SQ
 a child process of its own. Measured, one process, one thread, after a warm-up:
 
 - signing one checkpoint line (HMAC-SHA256) and appending it (O_APPEND, one write, no fsync);
-- ``record_event`` committed in a transaction of its own, with a checkpoint after every
-  append (``HAVEN_AUDIT_CHECKPOINT_EVERY=1``, the default) and with none (``0``);
+- ``record_event`` committed in a transaction of its own, and ten ``record_event`` in one
+  transaction (as a bulk close appends many), each with the commit's one checkpoint
+  (``HAVEN_AUDIT_CHECKPOINT_EVERY=1``, the default) and with none (``0``);
 - ``verify_chain`` over all the events written, against the checkpoint file.
 
 This is a measurement to read, not a test: nothing here passes or fails on a time.
@@ -76,12 +77,21 @@ def measure(count: int) -> list[dict[str, Any]]:
         with transaction.atomic():
             record_event(action="bench.appended", detail={"n": 1})
 
+    def append_ten() -> None:
+        with transaction.atomic():
+            for n in range(10):
+                record_event(action="bench.appended", detail={"n": n})
+
     for every in (0, 1):
         settings.HAVEN_AUDIT_CHECKPOINT_EVERY = every
+        after = "a checkpoint after it" if every else "no checkpoint"
+        results.append(
+            summarise(f"record_event + commit, {after}", timed(append, count=count, warmup=20))
+        )
         results.append(
             summarise(
-                "record_event + commit, " + ("a checkpoint after it" if every else "no checkpoint"),
-                timed(append, count=count, warmup=20),
+                f"10 record_event + one commit, {after}",
+                timed(append_ten, count=max(1, count // 10), warmup=5),
             )
         )
     start = time.perf_counter()

@@ -3,6 +3,9 @@ address for HAVEN_SIGN_IN_LOCKOUT_SECONDS, and the audit trail says so."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -143,11 +146,29 @@ def test_a_successful_sign_in_clears_the_count(advisor, client):
     assert attempt(client, advisor.username, PASSWORD).status_code == 302
 
 
-def test_the_limit_and_lockout_come_from_haven_settings():
-    source = (settings.BASE_DIR / "haven" / "settings.py").read_text()
+def test_the_limit_and_lockout_come_from_haven_settings(tmp_path):
+    script = (
+        "from haven import settings as s; "
+        "print(s.AXES_FAILURE_LIMIT, s.AXES_COOLOFF_TIME.total_seconds())"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HAVEN_")}
+    env.update(
+        HAVEN_ENV="test",
+        HAVEN_VAR_DIR=str(tmp_path / "var"),
+        HAVEN_SIGN_IN_FAILURE_LIMIT="3",
+        HAVEN_SIGN_IN_LOCKOUT_SECONDS="90",
+    )
 
-    assert 'envint("HAVEN_SIGN_IN_FAILURE_LIMIT", 5)' in source
-    assert 'envint("HAVEN_SIGN_IN_LOCKOUT_SECONDS", 30 * 60)' in source
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.stdout.split() == ["3", "90.0"], result.stderr
 
 
 def test_a_different_limit_applies_when_configured(advisor, client, settings):

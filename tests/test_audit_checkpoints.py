@@ -102,6 +102,121 @@ def test_an_append_that_is_rolled_back_writes_no_checkpoint(
     assert not audit_checkpoint_file.exists()
 
 
+def written(path: Path) -> list[tuple[int, str]]:
+    key = checkpoints.key()
+    return [(c.seq, c.hash) for c in (checkpoints.parse(line, key=key) for line in lines_of(path))]
+
+
+def test_a_commit_of_many_events_writes_one_checkpoint_of_the_newest(
+    django_capture_on_commit_callbacks, audit_checkpoint_file
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with transaction.atomic():
+            events = [record_event(action="test.closed", detail={"n": n}) for n in range(5)]
+
+    assert written(audit_checkpoint_file) == [(5, events[-1].hash)]
+    assert len(callbacks) == 1
+
+
+def test_events_in_nested_blocks_are_anchored_by_one_checkpoint_of_the_newest(
+    django_capture_on_commit_callbacks, audit_checkpoint_file
+):
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        record_event(action="test.report_received")
+        with transaction.atomic():
+            record_event(action="test.case_opened")
+            with transaction.atomic():
+                record_event(action="test.case_linked")
+        newest = record_event(action="test.identifier_match")
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        record_event(action="test.report_received")
+        with transaction.atomic():
+            inner = record_event(action="test.case_opened")
+
+    assert written(audit_checkpoint_file) == [(4, newest.hash), (6, inner.hash)]
+
+
+def test_an_event_rolled_back_with_its_savepoint_is_never_anchored(
+    django_capture_on_commit_callbacks, audit_checkpoint_file
+):
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        kept = record_event(action="test.kept")
+        with contextlib.suppress(RuntimeError), transaction.atomic():
+            record_event(action="test.rolled_back")
+            raise RuntimeError("the inner action failed")
+
+    assert written(audit_checkpoint_file) == [(1, kept.hash)]
+
+
+def test_an_event_after_a_rolled_back_savepoint_is_anchored(
+    django_capture_on_commit_callbacks, audit_checkpoint_file
+):
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        with contextlib.suppress(RuntimeError), transaction.atomic():
+            record_event(action="test.rolled_back")
+            raise RuntimeError("the first action failed")
+        first = record_event(action="test.kept")
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        record_event(action="test.kept")
+        with contextlib.suppress(RuntimeError), transaction.atomic():
+            record_event(action="test.rolled_back")
+            raise RuntimeError("the inner action failed")
+        newest = record_event(action="test.kept")
+
+    assert written(audit_checkpoint_file) == [(1, first.hash), (3, newest.hash)]
+
+
+def test_a_transaction_rolled_back_with_nested_events_writes_nothing(
+    django_capture_on_commit_callbacks, audit_checkpoint_file
+):
+    with django_capture_on_commit_callbacks(execute=True), contextlib.suppress(RuntimeError):
+        with transaction.atomic():
+            record_event(action="test.rolled_back")
+            with transaction.atomic():
+                record_event(action="test.rolled_back")
+            raise RuntimeError("the action failed")
+    assert not audit_checkpoint_file.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        after = record_event(action="test.kept")
+
+    assert written(audit_checkpoint_file) == [(1, after.hash)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_real_commits_write_one_checkpoint_each_and_a_rollback_none(audit_checkpoint_file):
+    """As in production: committed to the database, Django running the callbacks itself."""
+    with transaction.atomic():
+        record_event(action="test.kept")
+        with transaction.atomic():
+            newest = record_event(action="test.kept")
+        with contextlib.suppress(RuntimeError), transaction.atomic():
+            record_event(action="test.rolled_back")
+            raise RuntimeError("the inner action failed")
+    with contextlib.suppress(RuntimeError), transaction.atomic():
+        record_event(action="test.rolled_back")
+        with transaction.atomic():
+            record_event(action="test.rolled_back")
+        raise RuntimeError("the action failed")
+    alone = record_event(action="test.kept")  # no transaction around it: its own
+
+    assert written(audit_checkpoint_file) == [(2, newest.hash), (3, alone.hash)]
+    assert verify_chain().ok
+
+
+def test_every_n_a_commit_that_crosses_a_multiple_of_n_writes_its_newest(
+    django_capture_on_commit_callbacks, audit_checkpoint_file, settings
+):
+    settings.HAVEN_AUDIT_CHECKPOINT_EVERY = 3
+
+    for size in (2, 2, 1, 4):
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            for _ in range(size):
+                record_event(action="test.appended")
+
+    assert [seq for seq, _hash in written(audit_checkpoint_file)] == [4, 9]
+
+
 def test_checkpoints_can_be_written_every_n_events(
     django_capture_on_commit_callbacks, audit_checkpoint_file, settings
 ):

@@ -15,6 +15,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from haven.accounts import services
+from haven.accounts.sessions import session_generation
 from haven.audit.services import record_event
 
 # Why the last session ended, for the sign-in page to say (kept in the new, empty session).
@@ -70,7 +71,7 @@ def _why_ended(request: HttpRequest) -> str:
         return "lifetime"
     if now - seen >= settings.HAVEN_STAFF_IDLE_SECONDS:
         return "idle"
-    if session.get(services.GENERATION) != services.session_generation(request.user):
+    if session.get(services.GENERATION) != session_generation(request.user):
         return "signed_out_everywhere"
     return ""
 

@@ -92,7 +92,7 @@ class RegisterComplete(CompleteCredentialRegistrationView):  # type: ignore[misc
                 response: HttpResponse = super().post(*args, **kwargs)
                 if not was_verified:
                     # The library has just marked the session verified with the new passkey.
-                    services.new_session_key(self.request)
+                    services.second_factor_passed(request=self.request)
                     services.remember_device(request=self.request, response=response)
                 services.record_passkey_enrolled(user=user)
                 if first:
@@ -120,7 +120,7 @@ class VerifyComplete(CompleteCredentialAuthenticationView):  # type: ignore[misc
     def complete_auth(self, device: Any) -> None:
         # Only signed-in staff reach this view (check_can_authenticate), so unlike the library's
         # version there is no password-less sign-in to do here.
-        services.mark_verified(self.request, device)
+        services.second_factor_passed(request=self.request, device=device)
 
     def get_success_url(self) -> str:
         target = str(self.request.GET.get("next", ""))

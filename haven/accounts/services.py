@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.crypto import salted_hmac
@@ -26,10 +26,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from haven.accounts import throttle
 from haven.accounts.models import SecondFactorKind, StaffProfile
 from haven.accounts.roles import PERMISSIONS, Role
+from haven.accounts.sessions import AnyUser, profile_of, session_generation
 from haven.audit.services import record_event
 from haven.core import crockford
-
-AnyUser = AbstractBaseUser | AnonymousUser
 
 # What a session remembers about itself (StaffSessionMiddleware reads them).
 SIGNED_IN_AT = "haven_signed_in_at"
@@ -49,16 +48,6 @@ RECOVERY_NAME = "Recovery codes"
 def is_staff_account(user: AnyUser) -> bool:
     """An active account marked as staff. Anyone else is refused before any second factor."""
     return bool(user.is_authenticated and user.is_active and getattr(user, "is_staff", False))
-
-
-def profile_of(user: AnyUser) -> StaffProfile | None:
-    """The account's profile, read once per request (kept on the user object)."""
-    if not user.is_authenticated:
-        return None
-    if not hasattr(user, "_haven_profile"):
-        setattr(user, "_haven_profile", StaffProfile.objects.filter(user_id=user.pk).first())  # noqa: B010
-    profile: StaffProfile | None = getattr(user, "_haven_profile")  # noqa: B009
-    return profile
 
 
 def role_of(user: AnyUser) -> str | None:
@@ -144,11 +133,6 @@ def set_role(*, user: AbstractBaseUser, role: str, by: AnyUser | None = None) ->
 # --- Sessions ----------------------------------------------------------------------------------
 
 
-def session_generation(user: AnyUser) -> int:
-    profile = profile_of(user)
-    return profile.session_generation if profile else 0
-
-
 def stamp_new_session(request: HttpRequest, user: AnyUser) -> None:
     """Called at every sign-in: when the session began, and which generation it belongs to."""
     now = int(time.time())
@@ -157,25 +141,23 @@ def stamp_new_session(request: HttpRequest, user: AnyUser) -> None:
     request.session[GENERATION] = session_generation(user)
 
 
-def new_session_key(request: HttpRequest) -> None:
-    """Keep the session's contents under a new key, and end the old key.
+def second_factor_passed(*, request: HttpRequest, device: Any = None) -> None:
+    """The session has just passed its second factor: every way of passing it ends here.
 
-    Called when the second factor is passed: django-otp's login() only marks the session, so the
-    key that existed with just the password (one someone may have planted or seen) would
-    otherwise become a fully signed-in session (session fixation).
-    """
-    request.session.cycle_key()
-
-
-def mark_verified(request: HttpRequest, device: Any) -> None:
-    """The session has passed its second factor with ``device``: mark it, under a new key.
-
-    The wrong codes this sign-in typed before are forgotten (haven.accounts.throttle).
+    Rules: with ``device``, the session is marked verified with it (django-otp's login);
+    without, it must be marked already (the passkey library marks a session verified as it
+    registers a first passkey). The wrong codes this sign-in typed before are forgotten
+    (haven.accounts.throttle), and the session gets a new key. The response then gives the
+    browser a device cookie (remember_device).
     """
     assert isinstance(request.user, AbstractBaseUser)
+    if device is not None:
+        otp_login(request, device)
     throttle.forget_own_failures(request=request, user=request.user)
-    otp_login(request, device)
-    new_session_key(request)
+    # The same contents under a new key, the old one ended: django-otp's login only marks the
+    # session, so the key it had with just the password (one someone may have planted or seen)
+    # would otherwise become a fully signed-in session (session fixation).
+    request.session.cycle_key()
 
 
 def remember_device(*, request: HttpRequest, response: HttpResponse) -> None:
@@ -238,18 +220,6 @@ def axes_username(request: HttpRequest, credentials: dict[str, Any] | None) -> s
         return text
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     return f"(not a username) {digest}"
-
-
-def client_address(request: HttpRequest) -> str:
-    """The client's address for sign-in throttling, counting HAVEN_TRUSTED_PROXY_COUNT proxies."""
-    address = str(request.META.get("REMOTE_ADDR", ""))
-    proxies = settings.HAVEN_TRUSTED_PROXY_COUNT
-    forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
-    if proxies and forwarded:
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if len(hops) >= proxies:
-            address = hops[-proxies]
-    return address
 
 
 # --- Authenticator app (TOTP) -------------------------------------------------------------------
@@ -324,7 +294,7 @@ def confirm_totp(*, request: HttpRequest, device: TOTPDevice, code: str) -> Code
         return _wrong(request, SecondFactorKind.APP, standing, "totp")
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    mark_verified(request, device)
+    second_factor_passed(request=request, device=device)
     record_event(action="staff.mfa_enrolled", actor=request.user, detail={"method": "totp"})
     return CodeCheck(ok=True)
 
@@ -348,7 +318,7 @@ def verify_totp(*, request: HttpRequest, code: str) -> CodeCheck:
     cleaned = _clean_digits(code)
     for device in devices:
         if device.verify_token(cleaned):
-            mark_verified(request, device)
+            second_factor_passed(request=request, device=device)
             record_event(action="staff.mfa_verified", actor=user, detail={"method": "totp"})
             return CodeCheck(ok=True)
     return _wrong(request, SecondFactorKind.APP, standing, "totp")
@@ -418,7 +388,7 @@ def use_recovery_code(*, request: HttpRequest, code: str) -> CodeCheck:
     cleaned = normalise_recovery_code(code)
     if not crockford.is_valid(cleaned) or not device.verify_token(_recovery_digest(cleaned)):
         return _wrong(request, SecondFactorKind.RECOVERY_CODE, standing, "recovery_code")
-    mark_verified(request, device)
+    second_factor_passed(request=request, device=device)
     record_event(
         action="staff.recovery_code_used",
         actor=user,

@@ -35,13 +35,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from haven.accounts.models import SecondFactorFailure, SecondFactorKind, StaffProfile
+from haven.accounts.models import SecondFactorFailure, SecondFactorKind
+from haven.accounts.sessions import client_address, session_generation
 
 # A random tag of this sign-in attempt, kept in the session: which failures were its own.
 ATTEMPT = "haven_second_factor_attempt"
@@ -71,9 +73,6 @@ class Standing:
 
 
 def _address(request: HttpRequest) -> str:
-    # Imported here: services imports this module.
-    from haven.accounts.services import client_address
-
     digest = salted_hmac("haven.accounts.second-factor-address", client_address(request))
     return digest.hexdigest()
 
@@ -91,15 +90,6 @@ def _seconds_until(moment: datetime, now: datetime) -> int:
 
 
 # --- Device cookies ----------------------------------------------------------------------------
-
-
-def _generation(user: AbstractBaseUser) -> int:
-    generation = (
-        StaffProfile.objects.filter(user_id=user.pk)
-        .values_list("session_generation", flat=True)
-        .first()
-    )
-    return generation or 0
 
 
 def _salt(user: AbstractBaseUser, generation: int) -> str:
@@ -136,7 +126,7 @@ def give_device_cookie(*, response: HttpResponse, user: AbstractBaseUser) -> Non
     response.set_signed_cookie(
         DEVICE_COOKIE,
         secrets.token_urlsafe(16),
-        salt=_salt(user, _generation(user)),
+        salt=_salt(user, session_generation(user)),
         max_age=settings.HAVEN_SECOND_FACTOR_DEVICE_SECONDS,
         path=_cookie_path(),
         secure=settings.SESSION_COOKIE_SECURE,
@@ -157,13 +147,15 @@ def assess(*, request: HttpRequest, user: AbstractBaseUser, kind: str) -> Standi
     """Whether a code of ``kind`` from this request may be checked now, and what a wrong one
     counts against.
 
-    Rules: locks the account's profile row first, so concurrent guesses are counted one after
+    Rules: locks the account's user row first, so concurrent guesses are counted one after
     another. For app codes, a browser with a valid device cookie whose own budget has room uses
     that budget; any other browser uses the account's, and is refused once it is spent. Then
     the wait of this address, which counts every wrong code from it, whichever budget.
     """
-    profile = StaffProfile.objects.select_for_update().filter(user_id=user.pk).first()
-    device = _device(request, user, profile.session_generation if profile else 0)
+    # Only for its lock: every account has a user row, where one made by createsuperuser has no
+    # profile, and a guess that took no lock would be counted beside the others, not after them.
+    list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+    device = _device(request, user, session_generation(user))
     now = timezone.now()
     window = timedelta(seconds=settings.HAVEN_SECOND_FACTOR_WINDOW_SECONDS)
     failures = list(

@@ -33,6 +33,7 @@ from haven.accounts import passkeys, services
 from haven.accounts.forms import AppCodeForm, RecoveryCodeForm, SignInForm
 from haven.accounts.middleware import ENDED_BECAUSE
 from haven.accounts.roles import DESCRIPTIONS, Role
+from haven.accounts.sessions import profile_of
 from haven.accounts.totp import qr_svg, secret_text
 from haven.staff.access import PUBLIC, requires, second_factor_url, signed_in_staff
 
@@ -271,7 +272,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 @requires("account.own")
 def account(request: HttpRequest) -> HttpResponse:
     user = request.user
-    profile = services.profile_of(user)
+    profile = profile_of(user)
     role = Role(profile.role) if profile else None
     return render(
         request,

@@ -7,11 +7,11 @@ import json
 import logging
 import os
 import uuid
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from haven.audit import checkpoints
@@ -116,11 +117,92 @@ def record_event(
         )
         head.seq, head.hash = seq, digest
         head.save(update_fields=["seq", "hash"])
-        every = settings.HAVEN_AUDIT_CHECKPOINT_EVERY
-        if every and seq % every == 0:
-            # After the commit, never before: a checkpoint must name only events that exist.
-            transaction.on_commit(partial(_checkpoint_committed, seq=seq, digest=digest))
+    if settings.HAVEN_AUDIT_CHECKPOINT_EVERY:
+        # Outside record_event's own savepoint, so the event is owed in the caller's.
+        _owe_checkpoint(seq=seq, digest=digest, prev_hash=event.prev_hash)
     return event
+
+
+# --- One checkpoint per commit -----------------------------------------------------------------
+#
+# A commit owes one checkpoint, of its newest event, written after the commit (never before: a
+# checkpoint must name only events that exist), and only if the commit crossed a multiple of
+# HAVEN_AUDIT_CHECKPOINT_EVERY. Savepoints are why this can take more than one callback: Django
+# drops a callback registered in a savepoint that is rolled back, so a callback may name only
+# events appended in its own savepoint. An _Anchor is registered (transaction.on_commit) with a
+# transaction's first event, and again only when a later one is appended in another savepoint
+# than the newest anchor's; each names the newest event of its savepoint. After the commit the
+# newest anchor that survived writes the line, and the others nothing.
+
+
+@dataclass(eq=False)
+class _Owed:
+    """The checkpoint one transaction owes, through its anchors (oldest first)."""
+
+    # The transaction's first event: the commit crossed a multiple of N if one lies from here
+    # to the newest event that survived.
+    first: int
+    # Weak references only. Django's list of callbacks is all that holds an anchor, so one it
+    # drops with a savepoint is freed at once (reference counting), and the anchors still alive
+    # are those that will run.
+    anchors: list[weakref.ref[_Anchor]] = field(default_factory=list)
+
+    def newest(self) -> _Anchor | None:
+        for ref in reversed(self.anchors):
+            anchor = ref()
+            if anchor is not None:
+                return anchor
+        return None
+
+
+@dataclass(eq=False)
+class _Anchor:
+    """An on_commit callback naming the newest event appended in one savepoint context."""
+
+    owed: _Owed
+    context: tuple[str | None, ...]
+    seq: int
+    digest: str
+
+    def __call__(self) -> None:
+        if self.owed.newest() is not self:
+            return  # a newer event survived: its anchor runs after this one and writes
+        connection = transaction.get_connection()
+        if _owed.get(connection) is self.owed:
+            del _owed[connection]
+        every = settings.HAVEN_AUDIT_CHECKPOINT_EVERY
+        if every and self.seq // every > (self.owed.first - 1) // every:
+            _checkpoint_committed(seq=self.seq, digest=self.digest)
+
+
+# The checkpoint each connection's open transaction owes (a connection serves one thread).
+_owed: weakref.WeakKeyDictionary[BaseDatabaseWrapper, _Owed] = weakref.WeakKeyDictionary()
+
+
+def _owe_checkpoint(*, seq: int, digest: str, prev_hash: str) -> None:
+    """Make event ``seq`` the newest the current transaction owes a checkpoint of."""
+    connection = transaction.get_connection()
+    context = tuple(connection.savepoint_ids)
+    owed = _owed.get(connection)
+    newest = owed.newest() if owed is not None else None
+    if (
+        owed is None
+        or newest is None
+        or newest.digest != prev_hash
+        or not connection.in_atomic_block
+    ):
+        # Nothing owed by this transaction: what was owed is from one that rolled back (or
+        # whose callbacks never ran), or every event of this one so far was rolled back, or
+        # there is no transaction (the event committed on its own). While a transaction goes
+        # on, its newest surviving event is the head this one linked to.
+        owed = _owed[connection] = _Owed(first=seq)
+    elif newest.context == context:
+        newest.seq, newest.digest = seq, digest
+        return
+    anchor = _Anchor(owed=owed, context=context, seq=seq, digest=digest)
+    owed.anchors.append(weakref.ref(anchor))
+    # Outside any transaction (autocommit) this runs at once: the event is already committed.
+    transaction.on_commit(anchor)
 
 
 def _checkpoint_committed(*, seq: int, digest: str) -> None:
@@ -384,7 +466,7 @@ def _no_anchor_warning(path: Path, *, missing: bool) -> str:
     return (
         f"Warning: {found}. Nothing outside the database anchors the audit chain, so "
         "removing the newest events would not be detected. Checkpoints are written after each "
-        "append (HAVEN_AUDIT_CHECKPOINT_EVERY) and by manage.py checkpoint_audit_chain, which "
+        "commit (HAVEN_AUDIT_CHECKPOINT_EVERY) and by manage.py checkpoint_audit_chain, which "
         "should run every minute; keep the file append-only (chattr +a) or ship each line to a "
         "remote log, and pass a copy with --checkpoint-file. See docs/SECURITY.md, "
         '"The audit trail".'
