@@ -8,7 +8,7 @@ from django.utils import timezone
 from haven.audit.models import AuditEvent
 from haven.cases import services
 from haven.cases.lifecycle import TRANSITIONS, Status
-from haven.cases.models import Case, Transition
+from haven.cases.models import Case, SafetyAction, Transition
 from haven.cases.services import CaseRuleBroken
 from tests.factories import StaffUserFactory
 from tests.journey import ANSWERS
@@ -228,3 +228,23 @@ def test_notes_safety_actions_and_links(journey, advisor):
     assert services.link_cases(case=second, other=first, by=advisor, reason="manual") is None
     with pytest.raises(CaseRuleBroken):
         services.link_cases(case=first, other=first, by=advisor, reason="manual")
+
+
+def test_marking_a_safety_action_done_twice_records_it_once(case, advisor):
+    item = services.add_safety_action(
+        case=case, by=advisor, action="Block the account", owner="Parent", due_on=None
+    )
+    # Two clicks of "Mark done", each request having read the action before either wrote.
+    first, second = SafetyAction.objects.get(pk=item.pk), SafetyAction.objects.get(pk=item.pk)
+
+    services.complete_safety_action(item=first, by=advisor)
+    done_at = SafetyAction.objects.get(pk=item.pk).done_at
+    again = services.complete_safety_action(item=second, by=StaffUserFactory())
+
+    assert done_at is not None
+    assert SafetyAction.objects.get(pk=item.pk).done_at == done_at
+    assert again.done_at == done_at
+    events = AuditEvent.objects.filter(action="case.safety_action_done")
+    assert [(e.actor_id, e.detail) for e in events] == [
+        (advisor.pk, {"case": str(case.id), "action": item.pk})
+    ]

@@ -13,6 +13,7 @@ import pytest
 from django.urls import reverse
 
 from haven.audit.models import AuditEvent
+from haven.audit.queries import opened_by, who_opened
 from haven.cases import services
 from haven.cases.lifecycle import Status, moves_from
 from haven.cases.models import Case, Transition
@@ -210,12 +211,15 @@ def test_cases_that_may_not_be_closed_are_reported_with_the_reason(supervisor, f
     refused = AuditEvent.objects.filter(action="case.bulk_close_refused")
     assert sorted((e.detail["case"], e.detail["why"]) for e in refused) == sorted(
         [
-            (str(hidden.id), "restricted"),
             (str(done.id), "closed"),
             (str(decided.id), "no_move"),
             (str(ordinary.id), "not_marked"),
         ]
     )
+    # The restricted case's refusal is recorded as every refused opening is.
+    assert [e.detail["case"] for e in AuditEvent.objects.filter(action="case.access_refused")] == [
+        str(hidden.id)
+    ]
 
 
 def test_a_restricted_case_the_supervisor_is_named_on_is_closed(supervisor, flood):
@@ -287,3 +291,81 @@ def test_a_bulk_close_and_its_events_commit_together(supervisor, flood, monkeypa
 
     assert not Case.objects.filter(status=Status.CLOSED).exists()
     assert not Transition.objects.exists()
+
+
+def decide(case: Case, *, to: str, by: Any) -> None:
+    """Take a case through assessing to ``to``, the way an advisor does on its case page."""
+    services.change_status(case=case, to=Status.ASSESSING, by=by)
+    if to == Status.BELOW_THRESHOLD:
+        services.change_status(case=case, to=to, by=by, reason="Not a real concern")
+        return
+    services.change_status(case=case, to=Status.MEETS_THRESHOLD, by=by, reason="Real")
+    services.change_status(case=case, to=Status.CONTACTING, by=by)
+    services.change_status(case=case, to=Status.PLANNING, by=by)
+    services.change_status(case=case, to=to, by=by, reason="Told the police")
+
+
+@pytest.mark.parametrize("decided", [Status.BELOW_THRESHOLD, Status.REFERRED, Status.ACTION_TAKEN])
+def test_a_marked_case_with_a_threshold_decision_is_left_for_its_case_page(
+    supervisor, flood, decided
+):
+    case = flood[0]
+    decide(case, to=decided, by=supervisor)
+
+    response = verified_client(supervisor).post(
+        close_url(), {"close-cases": [str(case.id)], "close-reason": "Flood"}
+    )
+
+    case.refresh_from_db()
+    assert case.status == decided
+    assert not Transition.objects.filter(case=case, to_status=Status.CLOSED).exists()
+    label = Status(decided).label
+    assert f"{case.reference} Its status, {label}, cannot be closed from here" in text_of(response)
+    refused = AuditEvent.objects.get(action="case.bulk_close_refused")
+    assert (refused.detail["case"], refused.detail["why"]) == (str(case.id), "no_move")
+
+
+def test_a_marked_case_being_monitored_is_not_closed_in_bulk(supervisor, flood):
+    case = flood[0]
+    decide(case, to=Status.REFERRED, by=supervisor)
+    services.change_status(case=case, to=Status.MONITORING, by=supervisor)
+
+    closing = services.close_in_bulk(case_ids=[case.id], by=supervisor, reason="Flood")
+
+    assert closing.closed == []
+    assert [(c.id, why) for c, why in closing.refused] == [(case.id, "no_move")]
+
+
+def test_a_restricted_case_refused_in_bulk_is_an_access_refusal_on_the_audit_page(
+    supervisor, flood
+):
+    hidden = flood[0]
+    services.restrict_case(
+        case=hidden, by=StaffUserFactory(role="supervisor"), allowed=[], reason="A colleague"
+    )
+    client = verified_client(supervisor)
+
+    client.post(close_url(), {"close-cases": ids(flood), "close-reason": "Flood"})
+
+    closed = AuditEvent.objects.filter(action="case.status_changed", detail__to="closed")
+    batch = closed.first().detail["batch"]  # type: ignore[union-attr]
+    assert [(e.action, e.actor_id, e.detail) for e in who_opened(report_id=hidden.report_id)] == [
+        ("case.access_refused", supervisor.pk, {"case": str(hidden.id), "batch": batch})
+    ]
+    assert [e.report_id for e in opened_by(user=supervisor)] == [hidden.report_id]
+    assert not AuditEvent.objects.filter(action="case.bulk_close_refused").exists()
+    page = text_of(client.get(reverse("staff:audit"), {"reference": hidden.reference}))
+    assert "sup-flood case.access_refused" in page
+
+
+def test_the_limit_in_the_message_is_the_limit_the_form_keeps(supervisor, flood, monkeypatch):
+    from haven.staff import forms
+
+    field = forms.BulkCloseForm.base_fields["cases"]
+    assert field.max_count == services.BULK_CLOSE_MAX  # type: ignore[attr-defined]
+    monkeypatch.setattr(field, "max_count", 2)
+
+    form = forms.BulkCloseForm({"close-cases": ids(flood), "close-reason": "Flood"}, prefix="close")
+
+    assert not form.is_valid()
+    assert form.errors["cases"] == ["Tick at most 2 cases at a time"]

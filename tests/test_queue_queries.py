@@ -162,3 +162,35 @@ def queue_order():
     return Case.objects.exclude(status=Status.CLOSED).order_by(
         "priority", F("next_due_at").asc(nulls_last=True), "received_at", "id"
     )
+
+
+def test_the_case_page_reads_the_safety_plan_once_and_opens_each_text_once(
+    staff_client, staff_user, monkeypatch
+):
+    from collections import Counter
+
+    from haven.cases import services as case_services
+
+    seed_reports(count=1)
+    case = Case.objects.get()
+    for n in range(3):
+        item = services.add_safety_action(
+            case=case, by=staff_user, action=f"Action {n}", owner=f"Owner {n}", due_on=None
+        )
+        if n:
+            services.complete_safety_action(item=item, by=staff_user)
+    real = case_services.open_sealed
+    opened: Counter[bytes] = Counter()
+
+    def counting(**kwargs):
+        opened[kwargs["ciphertext"]] += 1
+        return real(**kwargs)
+
+    monkeypatch.setattr(case_services, "open_sealed", counting)
+
+    _, sqls = queries_of(staff_client, reverse("staff:case", args=[case.id]))
+
+    assert len([sql for sql in sqls if 'FROM "cases_safetyaction"' in sql]) == 1
+    texts = [bytes(a.sealed) for a in case.safety_actions.all()]
+    owners = [bytes(a.owner_sealed) for a in case.safety_actions.all()]
+    assert [opened[t] for t in texts + owners] == [1] * 6

@@ -10,8 +10,9 @@ from datetime import date, datetime
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from haven.audit.services import record_event
 from haven.cases.lifecycle import TRANSITIONS, Move, Status, case_page_move
@@ -355,16 +356,22 @@ def add_safety_action(
 
 
 def complete_safety_action(*, item: SafetyAction, by: User) -> SafetyAction:
+    """Mark a safety plan action done, once: marking it again changes and records nothing."""
     with transaction.atomic():
-        if item.done_at is None:
-            item.done_at = timezone.now()
-            item.save(update_fields=["done_at"])
+        now = timezone.now()
+        # Only the update that finds it not done yet writes: two clicks that both read "not
+        # done" would otherwise each record it.
+        changed = SafetyAction.objects.filter(pk=item.pk, done_at__isnull=True).update(done_at=now)
+        if changed:
             record_event(
                 action="case.safety_action_done",
                 actor=by,
                 report_id=item.case.report_id,
                 detail={"case": str(item.case_id), "action": item.pk},
             )
+            item.done_at = now
+        else:
+            item.refresh_from_db(fields=["done_at"])
     return item
 
 
@@ -393,26 +400,41 @@ def link_cases(*, case: Case, other: Case, by: User | None, reason: str) -> Case
 BULK_CLOSE_MAX = 100
 
 
+class NotClosed(models.TextChoices):
+    """Why the bulk close left a case open: the code in the audit, the words the supervisor reads.
+
+    ``NO_MOVE``'s words name the case's status, as ``%(status)s``.
+    """
+
+    RESTRICTED = "restricted", _("It is restricted and you are not named on it")
+    CLOSED = "closed", _("It was already closed")
+    NOT_MARKED = "not_marked", _("It is not marked as one of many reports from one network")
+    NO_MOVE = "no_move", _("Its status, %(status)s, cannot be closed from here: use its case page")
+
+
 @dataclass(frozen=True)
 class BulkClosing:
     """What one bulk close did: the cases closed, those refused (with why), ids not found."""
 
     closed: list[Case]
-    refused: list[tuple[Case, str]]
+    refused: list[tuple[Case, NotClosed]]
     missing: int
 
 
-def _why_not_closed(case: Case, *, named: set[uuid.UUID]) -> str:
-    """Why the bulk close may not close ``case`` ("" if it may), as a code for the audit."""
+def _why_not_closed(case: Case, *, named: set[uuid.UUID]) -> NotClosed | None:
+    """Why the bulk close may not close ``case`` (None if it may)."""
     if case.restricted and case.id not in named:
-        return "restricted"
+        return NotClosed.RESTRICTED
     if case.status == Status.CLOSED:
-        return "closed"
+        return NotClosed.CLOSED
     if not case.many_from_network:
-        return "not_marked"
-    if (case.status, Status.CLOSED) not in TRANSITIONS:
-        return "no_move"
-    return ""
+        return NotClosed.NOT_MARKED
+    # Only the flood's own moves: a case past a threshold decision is closed on its case page,
+    # with the reason that decision needs, never with the flood's.
+    move = TRANSITIONS.get((case.status, Status.CLOSED))
+    if move is None or not move.only_in_bulk:
+        return NotClosed.NO_MOVE
+    return None
 
 
 def close_in_bulk(*, case_ids: Sequence[uuid.UUID], by: User, reason: str) -> BulkClosing:
@@ -420,13 +442,15 @@ def close_in_bulk(*, case_ids: Sequence[uuid.UUID], by: User, reason: str) -> Bu
 
     Rules:
     - a reason is needed, and at most BULK_CLOSE_MAX cases are closed at a time;
-    - only cases marked many_from_network are closed, along the lifecycle table's moves to
-      closed (from new and assessing, the moves only this verb makes);
+    - only cases marked many_from_network are closed, and only along the lifecycle table's
+      moves made only in bulk (from new and assessing): a case with a threshold decision
+      (below threshold, action taken, referred, monitoring) is closed on its case page;
     - each case closed gets its own Transition, with the reason sealed to it, and its own
       case.status_changed event; the events of one bulk close share a ``batch`` id;
-    - a case refused (restricted and ``by`` is not named on it, already closed, not marked, or
-      in a status with no move to closed, such as after a threshold decision) gets its own
-      case.bulk_close_refused event and is returned with its reason; unknown ids are counted;
+    - a case refused is returned with its NotClosed reason. A restricted case ``by`` is not
+      named on is recorded as every refused opening is, case.access_refused (with the
+      ``batch``); one already closed, not marked, or past a threshold decision gets a
+      case.bulk_close_refused event with the reason. Unknown ids are counted;
     - all in one transaction, the cases locked in id order (two bulk closes cannot deadlock).
     """
     reason = reason.strip()
@@ -437,7 +461,7 @@ def close_in_bulk(*, case_ids: Sequence[uuid.UUID], by: User, reason: str) -> Bu
         raise CaseRuleBroken(f"Tick at most {BULK_CLOSE_MAX} cases at a time.")
     batch = uuid.uuid4().hex
     closed: list[Case] = []
-    refused: list[tuple[Case, str]] = []
+    refused: list[tuple[Case, NotClosed]] = []
     with transaction.atomic():
         found = {
             case.id: case
@@ -450,14 +474,17 @@ def close_in_bulk(*, case_ids: Sequence[uuid.UUID], by: User, reason: str) -> Bu
         )
         for case in (found[pk] for pk in wanted if pk in found):
             why = _why_not_closed(case, named=named)
-            if why:
+            if why is not None:
                 refused.append((case, why))
-                record_event(
-                    action="case.bulk_close_refused",
-                    actor=by,
-                    report_id=case.report_id,
-                    detail={"case": str(case.id), "why": why, "batch": batch},
-                )
+                if why == NotClosed.RESTRICTED:
+                    refuse_access(case=case, by=by, batch=batch)
+                else:
+                    record_event(
+                        action="case.bulk_close_refused",
+                        actor=by,
+                        report_id=case.report_id,
+                        detail={"case": str(case.id), "why": why.value, "batch": batch},
+                    )
                 continue
             move = TRANSITIONS[(case.status, Status.CLOSED)]
             _make_move(case, to=Status.CLOSED, move=move, by=by, reason=reason, batch=batch)
@@ -535,12 +562,13 @@ def lift_restriction(*, case: Case, by: User) -> Case:
     return current
 
 
-def refuse_access(*, case: Case, by: User) -> None:
-    """Record that someone not named on a restricted case tried to open it."""
+def refuse_access(*, case: Case, by: User, batch: str = "") -> None:
+    """Record that someone not named on a restricted case tried to open it (or close it).
+
+    ``batch`` is the id of the bulk close that tried to close it, if one did.
+    """
+    detail = {"case": str(case.id), **({"batch": batch} if batch else {})}
     with transaction.atomic():
         record_event(
-            action="case.access_refused",
-            actor=by,
-            report_id=case.report_id,
-            detail={"case": str(case.id)},
+            action="case.access_refused", actor=by, report_id=case.report_id, detail=detail
         )

@@ -309,6 +309,24 @@ def field_params(
     }
     value = _value(bf)
     attrs = widget.attrs
+    if isinstance(widget, forms.Select) and not isinstance(widget, forms.SelectMultiple):
+        current = str(value or "")
+        params = {
+            "id": bf.auto_id,
+            "name": bf.html_name,
+            "items": [
+                {
+                    "value": str(choice),
+                    "text": str(choice_label),
+                    "selected": str(choice) == current,
+                }
+                for choice, choice_label in field.choices  # type: ignore[attr-defined]
+            ],
+            "label": label_params,
+            "classes": width or attrs.get("class", ""),
+            **common,
+        }
+        return {"macro": "select", "params": params}
     if isinstance(widget, forms.Textarea):
         params = {
             "id": bf.auto_id,

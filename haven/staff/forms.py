@@ -8,7 +8,6 @@ and no error message repeats what was sent.
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -17,35 +16,14 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from haven.cases.lifecycle import Move
+from haven.cases.lifecycle import Move, Status
 from haven.cases.models import Case, ContactMethod, ContactOutcome, NoteKind
+from haven.cases.queries import QueueFilter
 from haven.cases.services import BULK_CLOSE_MAX
 from haven.core import govuk
 from haven.core.govuk import DatePartsField
+from haven.core.parsing import parse_uuid
 from haven.triage.rules import Priority
-
-# The largest primary key a table holds (a 64-bit integer): anything larger is no row's id.
-MAX_ID = 2**63 - 1
-
-
-def positive_int(value: object, *, maximum: int = MAX_ID) -> int | None:
-    """A whole number from 1 to ``maximum`` written in ASCII digits; None for anything else."""
-    if not isinstance(value, str) or not (value.isascii() and value.isdigit()):
-        return None
-    if len(value.lstrip("0")) > len(str(maximum)):
-        return None
-    number = int(value)
-    return number if 1 <= number <= maximum else None
-
-
-def parse_uuid(value: object) -> uuid.UUID | None:
-    """A case or report id as its 36 characters; None for anything else."""
-    if not isinstance(value, str) or len(value) != 36 or not value.isascii():
-        return None
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
 
 
 def reason_field(label: Any, *, required: bool = False, **kwargs: Any) -> forms.CharField:
@@ -74,6 +52,7 @@ class ChosenIdsField(forms.Field):
     widget = forms.MultipleHiddenInput
     default_error_messages = {
         "invalid": _("Tick the cases in the list"),
+        # A message may name the field's limit as ``%(max)s``.
         "too_many": _("Tick fewer cases"),
     }
 
@@ -85,7 +64,9 @@ class ChosenIdsField(forms.Field):
     def to_python(self, value: Any) -> list[Any]:
         values = value if isinstance(value, (list, tuple)) else ([value] if value else [])
         if len(values) > self.max_count:
-            raise ValidationError(self.error_messages["too_many"], code="too_many")
+            raise ValidationError(
+                self.error_messages["too_many"], code="too_many", params={"max": self.max_count}
+            )
         parsed = [self.parse(item) for item in values]
         if any(item is None for item in parsed):
             raise ValidationError(self.error_messages["invalid"], code="invalid")
@@ -257,7 +238,7 @@ class BulkCloseForm(govuk.Form):
         error_messages={
             "required": _("Tick the cases to close"),
             "invalid": _("Tick the cases to close"),
-            "too_many": _("Tick at most 100 cases at a time"),
+            "too_many": _("Tick at most %(max)s cases at a time"),
         },
     )
     reason = reason_field(
@@ -272,21 +253,30 @@ AUDIT_PERSON_MESSAGE = _("Choose a person from the list")
 
 
 class AuditSearchForm(govuk.Form):
-    """The two questions of the audit page: who opened a case, what did someone open."""
+    """The two questions of the audit page: who opened a case, what did someone open.
+
+    The people are every staff account, active or not: a former advisor's openings stay asked.
+    """
 
     reference = reference_field(_("Who opened a case?"), AUDIT_REFERENCE_MESSAGE, required=False)
-    advisor = forms.CharField(
+    advisor = forms.ChoiceField(
         label=_("What did someone open today?"),
         required=False,
-        max_length=150,
-        error_messages={
-            "max_length": AUDIT_PERSON_MESSAGE,
-            "null_characters_not_allowed": AUDIT_PERSON_MESSAGE,
-        },
+        error_messages=choose(AUDIT_PERSON_MESSAGE),
     )
 
     case: Case | None = None
     person: User | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.staff = {
+            user.username: user for user in User.objects.filter(is_staff=True).order_by("username")
+        }
+        self.fields["advisor"].choices = [  # type: ignore[attr-defined]
+            ("", _("Choose a person")),
+            *((username, username) for username in self.staff),
+        ]
 
     def clean_reference(self) -> str:
         reference = clean_reference(self.cleaned_data["reference"], AUDIT_REFERENCE_MESSAGE)
@@ -298,8 +288,25 @@ class AuditSearchForm(govuk.Form):
 
     def clean_advisor(self) -> str:
         username: str = self.cleaned_data["advisor"]
-        if username:
-            self.person = User.objects.filter(username=username, is_staff=True).first()
-            if self.person is None:
-                raise ValidationError(AUDIT_PERSON_MESSAGE, code="unknown")
+        self.person = self.staff.get(username)
         return username
+
+
+class QueueFilterForm(govuk.Form):
+    """The queue's two lists, shown with what ``cases.queries.QueueFilter`` read from the query.
+
+    Never bound: a value not offered is ignored by the filter, so the list shows "Any".
+    """
+
+    priority = forms.ChoiceField(
+        label=_("Priority"), required=False, choices=[("", _("Any")), *Priority.choices]
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Any open")), *Status.choices]
+    )
+
+    def __init__(self, *, filters: QueueFilter) -> None:
+        # The ids are the query's names, as the checkboxes beside the lists have them.
+        super().__init__(
+            auto_id="%s", initial={"priority": filters.priority, "status": filters.status}
+        )

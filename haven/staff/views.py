@@ -15,7 +15,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from haven.accounts.services import has_permission
@@ -23,10 +22,11 @@ from haven.audit.queries import opened_by, who_opened
 from haven.audit.services import record_event
 from haven.cases import services
 from haven.cases.lifecycle import Status, moves_from
-from haven.cases.models import Case, CaseAccess, CaseLink, NoteKind
+from haven.cases.models import Case, CaseAccess, CaseLink, NoteKind, SafetyAction
 from haven.cases.queries import QueueFilter, page_of, workload
 from haven.cases.queries import queue as cases_queue
-from haven.cases.services import open_text, time_left
+from haven.cases.services import NotClosed, open_text, time_left
+from haven.core.parsing import positive_int
 from haven.linking.services import LinkedReports, linked_reports
 from haven.reporting import summary
 from haven.reporting.models import Answer, Audience, Report
@@ -40,12 +40,12 @@ from haven.staff.forms import (
     LinkForm,
     NoteForm,
     PriorityForm,
+    QueueFilterForm,
     RestrictForm,
     SafetyActionForm,
     StatusForm,
-    positive_int,
 )
-from haven.triage.rules import CONCERN_LABELS, Priority
+from haven.triage.rules import CONCERN_LABELS
 
 LIST_COLUMNS = ("id", "reference", "received_at", "audience", "concerns", "danger_now", "channel")
 
@@ -105,11 +105,13 @@ def report(request: HttpRequest, report_id: uuid.UUID) -> HttpResponse:
         return render(
             request, "staff/cannot_open.html", {"report": item, "reason": reason}, status=503
         )
-    # The event commits before the contents are sent: no opening goes unrecorded.
+    # The event commits before the contents are sent: no opening goes unrecorded. The case is
+    # locked before the audit head, as every verb does: the other order deadlocks with a bulk
+    # close, which holds its cases' locks when it asks for the head.
     with transaction.atomic():
-        record_event(action="report.opened", actor=request.user, report_id=item.id)
         if case is not None:
             services.record_first_read(case=case, by=user)
+        record_event(action="report.opened", actor=request.user, report_id=item.id)
     audience = contents.get("audience", item.audience)
     return render(
         request,
@@ -153,10 +155,9 @@ def _queue_page(request: HttpRequest, *, close_form: BulkCloseForm | None = None
         {
             "cases": [(case, time_left(case, now)) for case in rows],
             "filters": filters,
+            "filter_form": QueueFilterForm(filters=filters),
             "prev_query": _page_query(request, number - 1) if number > 1 else "",
             "next_query": _page_query(request, number + 1) if has_next else "",
-            "priorities": Priority.choices,
-            "statuses": Status.choices,
             "status_labels": choice_labels(Status.choices),
             "audience_labels": choice_labels(Audience.choices),
             "concern_labels": choice_labels(list(CONCERN_LABELS.items())),
@@ -168,14 +169,6 @@ def _queue_page(request: HttpRequest, *, close_form: BulkCloseForm | None = None
             "nav": "queue",
         },
     )
-
-
-# Why the bulk close left a case open, in the words the supervisor reads.
-NOT_CLOSED = {
-    "restricted": gettext_lazy("It is restricted and you are not named on it"),
-    "closed": gettext_lazy("It was already closed"),
-    "not_marked": gettext_lazy("It is not marked as one of many reports from one network"),
-}
 
 
 @require_POST
@@ -193,11 +186,8 @@ def close_cases(request: HttpRequest) -> HttpResponse:
     not_closed = [
         {
             # A restricted case's reference is for the people named on it only.
-            "case": None if why == "restricted" else case,
-            "why": NOT_CLOSED[why]
-            if why in NOT_CLOSED
-            else _("Its status, %(status)s, cannot be closed from here: use its case page")
-            % {"status": statuses[case.status]},
+            "case": None if why == NotClosed.RESTRICTED else case,
+            "why": str(why.label) % {"status": statuses[case.status]},
         }
         for case, why in closing.refused
     ]
@@ -267,8 +257,23 @@ def _case_or_404(case_id: uuid.UUID) -> Case:
     )
 
 
-def _chronology(case: Case) -> list[dict[str, Any]]:
-    """Everything that happened on the case, oldest first, with sealed texts opened."""
+SafetyPlan = list[tuple[SafetyAction, str, str]]
+
+
+def _safety_plan(case: Case) -> SafetyPlan:
+    """The case's safety plan actions, oldest first, each with its action and owner opened."""
+    actions = case.safety_actions.select_related("created_by").order_by("created_at", "pk")
+    return [
+        (a, open_text(case, a.key_id, a.sealed), open_text(case, a.owner_key_id, a.owner_sealed))
+        for a in actions
+    ]
+
+
+def _chronology(case: Case, plan: SafetyPlan) -> list[dict[str, Any]]:
+    """Everything that happened on the case, oldest first, with sealed texts opened.
+
+    ``plan`` is the safety plan as ``_safety_plan`` read it: each text is opened once a page.
+    """
     entries: list[dict[str, Any]] = [
         {"at": case.received_at, "what": _("Report received"), "who": "", "text": ""},
     ]
@@ -312,23 +317,18 @@ def _chronology(case: Case) -> list[dict[str, Any]]:
                 "text": open_text(case, c.key_id, c.sealed_note),
             }
         )
-    for a in case.safety_actions.select_related("created_by").all():
+    for a, text, _owner in plan:
         entries.append(
             {
                 "at": a.created_at,
                 "what": _("Safety plan action added"),
                 "who": a.created_by.get_username(),
-                "text": open_text(case, a.key_id, a.sealed),
+                "text": text,
             }
         )
         if a.done_at:
             entries.append(
-                {
-                    "at": a.done_at,
-                    "what": _("Safety plan action done"),
-                    "who": "",
-                    "text": open_text(case, a.key_id, a.sealed),
-                }
+                {"at": a.done_at, "what": _("Safety plan action done"), "who": "", "text": text}
             )
     if case.first_read_at:
         entries.append(
@@ -472,6 +472,7 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     )
     linked = [link.to_case if link.from_case_id == case.id else link.from_case for link in links]
     mentions = linked_reports(case=case)
+    plan = _safety_plan(case)
     return render(
         request,
         "staff/case.html",
@@ -481,15 +482,8 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             "forms": forms_,
             "error": error,
             "has_errors": bool(error) or any(f.errors for f in forms_.values()),
-            "chronology": _chronology(case),
-            "actions_list": [
-                (
-                    a,
-                    open_text(case, a.key_id, a.sealed),
-                    open_text(case, a.owner_key_id, a.owner_sealed),
-                )
-                for a in case.safety_actions.all()
-            ],
+            "chronology": _chronology(case, plan),
+            "actions_list": plan,
             "linked": linked,
             "mentions": mentions,
             "openable": _openable_restricted(mentions, linked, user),
@@ -573,9 +567,6 @@ def audit(request: HttpRequest) -> HttpResponse:
             if case
             else [],
             "person_events": list(opened_by(user=person)[:200]) if person else [],
-            "advisors": User.objects.filter(is_staff=True)
-            .order_by("username")
-            .values_list("username", flat=True),
             "nav": "audit",
         },
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
@@ -58,3 +60,38 @@ def test_signing_in_and_reading_a_report_is_accessible(page: Page) -> None:
         page.get_by_text("Someone in a game asked for photos and wants to meet.")
     ).to_be_visible()
     assert_accessible(page, "an opened report")
+
+
+def test_the_audit_pages_list_of_people_is_accessible_and_asks_the_question(page: Page) -> None:
+    supervisor = StaffUserFactory(username="sup-audit-browser", role="supervisor")
+    StaffUserFactory(username="adv-audit-browser")
+    app = add_totp(supervisor)
+    page.goto("/staff/audit/")
+    page.get_by_label("Username").fill(supervisor.username)
+    page.get_by_label("Password").fill("correct-horse-battery-9")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Enter the code from your authenticator app").fill(totp_code(app))
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Audit trail")
+    assert_accessible(page, "audit page")
+
+    page.get_by_label("What did someone open today?").select_option("adv-audit-browser")
+    page.get_by_role("button", name="Show what they opened").click()
+    expect(page.get_by_text("What adv-audit-browser opened today, newest first")).to_be_visible()
+    expect(page.get_by_label("What did someone open today?")).to_have_value("adv-audit-browser")
+    assert_accessible(page, "audit page, what one person opened")
+
+    # Only an address typed by hand can name someone not in the list.
+    page.goto("/staff/audit/?advisor=nobody-at-all")
+    expect(page.get_by_role("alert")).to_contain_text("Choose a person from the list")
+    page.get_by_role("link", name="Choose a person from the list").click()
+    expect(page.get_by_label("What did someone open today?")).to_be_focused()
+    assert_accessible(page, "audit page, a person not in the list")
+
+    page.goto("/staff/queue/")
+    page.get_by_label("Priority").select_option("P2")
+    page.get_by_label("Status").select_option("assessing")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page).to_have_url(re.compile(r"priority=P2&status=assessing"))
+    expect(page.get_by_label("Priority")).to_have_value("P2")
+    assert_accessible(page, "queue filtered by priority and status")
