@@ -459,7 +459,7 @@ def measure_database(count: int, numbers: itertools.count[int]) -> list[dict[str
         lambda n: sample_answers(), max(count // 2, 20)
     )
     results = [
-        summarise("submit_report, a checkpoint after each audit append", unique_on),
+        summarise("submit_report, checkpoints on", unique_on),
         summarise("submit_report, no checkpoint", unique_off),
         summarise("submit_report linked to 20 cases, checkpoints", linked_on),
         summarise("submit_report linked to 20 cases, no checkpoint", linked_off),

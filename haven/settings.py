@@ -162,13 +162,14 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "haven.core.middleware.MethodNotAllowedMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "haven.accounts.middleware.StaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Inside every middleware that sets a header, so the 405 page it renders keeps them all.
+    "haven.core.middleware.MethodNotAllowedMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -443,8 +444,8 @@ HAVEN_TRIAGE_BANDS = envparsed("HAVEN_TRIAGE_BANDS", parse_triage_bands)
 # A username tried from one address is locked out after this many wrong passwords in a row, for
 # this long. Further attempts while locked out do not extend it, so an attacker cannot keep
 # a colleague out for ever.
-AXES_FAILURE_LIMIT = envint("HAVEN_SIGN_IN_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = timedelta(seconds=envint("HAVEN_SIGN_IN_LOCKOUT_SECONDS", 30 * 60))
+AXES_FAILURE_LIMIT = envint("HAVEN_SIGN_IN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(seconds=envint("HAVEN_SIGN_IN_LOCKOUT_SECONDS", 30 * 60, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
@@ -452,7 +453,7 @@ AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 # Successful sign-ins are in the audit trail; axes need not keep its own log of them.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_LOCKOUT_CALLABLE = "haven.accounts.views.locked_out"
-AXES_CLIENT_IP_CALLABLE = "haven.accounts.services.client_address"
+AXES_CLIENT_IP_CALLABLE = "haven.accounts.sessions.client_address"
 # Any text typed as a username is counted; one no account can have is kept as its digest.
 AXES_USERNAME_CALLABLE = "haven.accounts.services.axes_username"
 AXES_HTTP_RESPONSE_CODE = 429
@@ -463,18 +464,14 @@ OTP_TOTP_ISSUER = HAVEN_ORGANISATION_NAME
 # codes in this window per account from browsers it does not know, and as many again per
 # browser that has passed its second factor within the device lifetime (its device cookie).
 # docs/SECURITY.md has the arithmetic.
-HAVEN_SECOND_FACTOR_MAX_WAIT_SECONDS = envint("HAVEN_SECOND_FACTOR_MAX_WAIT_SECONDS", 60)
-HAVEN_SECOND_FACTOR_FAILURE_LIMIT = envint("HAVEN_SECOND_FACTOR_FAILURE_LIMIT", 10)
-HAVEN_SECOND_FACTOR_WINDOW_SECONDS = envint("HAVEN_SECOND_FACTOR_WINDOW_SECONDS", 24 * 60 * 60)
-HAVEN_SECOND_FACTOR_DEVICE_SECONDS = envint("HAVEN_SECOND_FACTOR_DEVICE_SECONDS", 90 * 24 * 60 * 60)
-for _name in (
-    "HAVEN_SECOND_FACTOR_MAX_WAIT_SECONDS",
-    "HAVEN_SECOND_FACTOR_FAILURE_LIMIT",
-    "HAVEN_SECOND_FACTOR_WINDOW_SECONDS",
-    "HAVEN_SECOND_FACTOR_DEVICE_SECONDS",
-):
-    if globals()[_name] < 1:
-        raise ImproperlyConfigured(f"{_name} must be at least 1")
+HAVEN_SECOND_FACTOR_MAX_WAIT_SECONDS = envint("HAVEN_SECOND_FACTOR_MAX_WAIT_SECONDS", 60, minimum=1)
+HAVEN_SECOND_FACTOR_FAILURE_LIMIT = envint("HAVEN_SECOND_FACTOR_FAILURE_LIMIT", 10, minimum=1)
+HAVEN_SECOND_FACTOR_WINDOW_SECONDS = envint(
+    "HAVEN_SECOND_FACTOR_WINDOW_SECONDS", 24 * 60 * 60, minimum=1
+)
+HAVEN_SECOND_FACTOR_DEVICE_SECONDS = envint(
+    "HAVEN_SECOND_FACTOR_DEVICE_SECONDS", 90 * 24 * 60 * 60, minimum=1
+)
 # django-otp's own throttling doubles the wait without end, so that someone who knows a
 # password could keep its owner out for days: it is off, and Haven's throttle replaces it.
 OTP_TOTP_THROTTLE_FACTOR = 0
@@ -493,7 +490,7 @@ if not HAVEN_WEBAUTHN_ORIGINS:
     # Haven's helper takes the origin from the request when none is configured.
     SILENCED_SYSTEM_CHECKS = ["otp_webauthn.E030"]
 # How many one-time recovery codes a person is given at a time.
-HAVEN_RECOVERY_CODES = envint("HAVEN_RECOVERY_CODES", 10)
+HAVEN_RECOVERY_CODES = envint("HAVEN_RECOVERY_CODES", 10, minimum=1)
 
 # --- The audit trail's checkpoints -------------------------------------------------------------
 # Signed checkpoints of the audit chain's head are appended to a file outside the database, so
@@ -508,8 +505,6 @@ HAVEN_AUDIT_CHECKPOINT_FILE = Path(
 )
 if not HAVEN_AUDIT_CHECKPOINT_FILE.is_absolute():
     raise ImproperlyConfigured("HAVEN_AUDIT_CHECKPOINT_FILE must be an absolute path")
-# A checkpoint after every committed append whose number is a multiple of this; 0: none, and
-# only checkpoint_audit_chain (run every minute) writes them.
-HAVEN_AUDIT_CHECKPOINT_EVERY = envint("HAVEN_AUDIT_CHECKPOINT_EVERY", 1)
-if HAVEN_AUDIT_CHECKPOINT_EVERY < 0:
-    raise ImproperlyConfigured("HAVEN_AUDIT_CHECKPOINT_EVERY must be 0 or more")
+# A checkpoint of a commit's newest audit event after every commit that crossed a multiple of
+# this; 0: none, and only checkpoint_audit_chain (run every minute) writes them.
+HAVEN_AUDIT_CHECKPOINT_EVERY = envint("HAVEN_AUDIT_CHECKPOINT_EVERY", 1, minimum=0)

@@ -124,6 +124,42 @@ def _start(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[s
         ("HAVEN_HELPLINE_PHONE", "call us", "HAVEN_HELPLINE_PHONE must be a phone number"),
         ("HAVEN_LOG_LEVEL", "LOUD", "HAVEN_LOG_LEVEL must be DEBUG, INFO"),
         ("HAVEN_STAFF_IDLE_SECONDS", "5", "HAVEN_STAFF_IDLE_SECONDS must be 60 or more"),
+        (
+            "HAVEN_SIGN_IN_FAILURE_LIMIT",
+            "0",
+            "HAVEN_SIGN_IN_FAILURE_LIMIT must be 1 or more, not 0",
+        ),
+        (
+            "HAVEN_SIGN_IN_LOCKOUT_SECONDS",
+            "0",
+            "HAVEN_SIGN_IN_LOCKOUT_SECONDS must be 1 or more, not 0",
+        ),
+        ("HAVEN_RECOVERY_CODES", "0", "HAVEN_RECOVERY_CODES must be 1 or more, not 0"),
+        (
+            "HAVEN_SECOND_FACTOR_MAX_WAIT_SECONDS",
+            "0",
+            "HAVEN_SECOND_FACTOR_MAX_WAIT_SECONDS must be 1 or more, not 0",
+        ),
+        (
+            "HAVEN_SECOND_FACTOR_FAILURE_LIMIT",
+            "0",
+            "HAVEN_SECOND_FACTOR_FAILURE_LIMIT must be 1 or more, not 0",
+        ),
+        (
+            "HAVEN_SECOND_FACTOR_WINDOW_SECONDS",
+            "-5",
+            "HAVEN_SECOND_FACTOR_WINDOW_SECONDS must be 1 or more, not -5",
+        ),
+        (
+            "HAVEN_SECOND_FACTOR_DEVICE_SECONDS",
+            "0",
+            "HAVEN_SECOND_FACTOR_DEVICE_SECONDS must be 1 or more, not 0",
+        ),
+        (
+            "HAVEN_AUDIT_CHECKPOINT_EVERY",
+            "-1",
+            "HAVEN_AUDIT_CHECKPOINT_EVERY must be 0 or more, not -1",
+        ),
         ("HAVEN_BANK_HOLIDAYS", "2026-13-01", "HAVEN_BANK_HOLIDAYS"),
         ("HAVEN_TIME_TARGETS", '{"P1": {"first_read": "15x"}}', "HAVEN_TIME_TARGETS"),
         ("HAVEN_TRIAGE_BANDS", '{"no_such_rule": "P1"}', "HAVEN_TRIAGE_BANDS"),

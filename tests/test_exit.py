@@ -64,12 +64,6 @@ def test_exit_without_a_draft_still_leaves_at_once(client, db):
     assert deleted(response, "haven_draft")
 
 
-def test_an_empty_exit_address_leaves_for_the_start_page_rather_than_loop(client, db, settings):
-    settings.HAVEN_EXIT_URL = ""
-    response = client.get(reverse("reporting:exit"))
-    assert response["Location"] == reverse("reporting:start")
-
-
 def test_exit_is_a_plain_link_and_a_post_to_it_gets_the_help_page(client, db):
     # GOV.UK's script follows the button's href, so the link must work as a plain GET.
     response = client.post(reverse("reporting:exit"))

@@ -199,6 +199,21 @@ def test_back_links_follow_the_journey(journey):
     assert journey.client.get(step_url("contact")).context["back_url"] == step_url("person")
 
 
+def remove_button(journey, platform):
+    """The value of the Remove button beside ``platform`` on the "where" page."""
+    import re
+
+    html = journey.client.get(step_url("where")).content.decode()
+    found = re.search(
+        r'value="([^"]*)"[^>]*>\s*Remove<span class="govuk-visually-hidden"> '
+        + re.escape(platform)
+        + "</span>",
+        html,
+    )
+    assert found, html
+    return found.group(1)
+
+
 def test_where_adds_several_platforms_and_removes_one(journey):
     journey.choose("parent")
     url = step_url("where")
@@ -213,7 +228,7 @@ def test_where_adds_several_platforms_and_removes_one(journey):
     text = text_of(journey.client.get(url))
     assert "You have added 2 places" in text
     assert "AppOne" in text and "AppTwo" in text
-    assert journey.client.post(url, {"action": "remove-0"}).url == url
+    assert journey.client.post(url, {"action": remove_button(journey, "AppOne")}).url == url
     text = text_of(journey.client.get(url))
     assert "You have added 1 place" in text
     assert "AppOne" not in text
@@ -236,6 +251,36 @@ def test_where_ignores_a_remove_of_an_item_that_does_not_exist(journey):
     journey.choose("parent")
     assert journey.client.post(step_url("where"), {"action": "remove-7"}).status_code == 302
     assert journey.client.post(step_url("where"), {"action": "remove-x"}).status_code == 302
+
+
+@pytest.mark.parametrize("removed", ["AppOne", "AppTwo", "AppThree"])
+def test_where_removes_the_place_whose_button_was_pressed(journey, removed):
+    journey.choose("parent")
+    names = ["AppOne", "AppTwo", "AppThree"]
+    for name in names:
+        journey.client.post(step_url("where"), {"platform": name, "action": "add"})
+    journey.client.post(step_url("where"), {"action": remove_button(journey, removed)})
+    platforms = journey.client.get(step_url("where")).context["platforms"]
+    assert [p["platform"] for p in platforms] == [n for n in names if n != removed]
+
+
+@pytest.mark.parametrize("old_value", ["remove-0", "remove-1", "remove-2"])
+def test_a_remove_button_from_a_page_of_the_last_release_removes_nothing(journey, old_value):
+    # Those buttons counted from 0: read as today's numbers, each would remove the wrong place.
+    journey.choose("parent")
+    for name in ("AppOne", "AppTwo", "AppThree"):
+        journey.client.post(step_url("where"), {"platform": name, "action": "add"})
+    response = journey.client.post(step_url("where"), {"action": old_value})
+    assert response.url == step_url("where")
+    assert len(journey.client.get(step_url("where")).context["platforms"]) == 3
+
+
+def test_where_asks_a_child_about_a_friend_in_the_friends_voice(journey):
+    journey.choose("child")
+    journey.answer("about-whom", {"about_whom": "friend"})
+    assert journey.client.get(step_url("where")).context["form"].voice == "child_friend"
+    response = journey.client.post(step_url("where"), {"usernames": "x", "action": "add"})
+    assert response.context["form"].voice == "child_friend"
 
 
 def test_where_stops_at_ten_platforms(journey):

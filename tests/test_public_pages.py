@@ -178,7 +178,12 @@ def test_a_public_page_asked_for_in_another_method_gets_the_page_too(client, db)
 
 
 @pytest.mark.parametrize(
-    "action", ["remove-\u00b2", "remove-\x00", "remove-" + "9" * 5000, "remove--1", "remove-", "x"]
+    "action",
+    [
+        *("remove-\u00b2", "remove-\x00", "remove-" + "9" * 5000, "remove--1", "remove-", "x"),
+        *("remove-place-\u00b2", "remove-place-\u0661", "remove-place-" + "9" * 5000),
+        *("remove-place-0", "remove-place-2", "remove-place--1", "remove-place- 1"),
+    ],
 )
 def test_a_hostile_remove_button_value_never_causes_an_error(journey, action):
     journey.choose("parent")

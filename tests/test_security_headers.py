@@ -45,6 +45,25 @@ def test_every_script_carries_the_nonce_of_the_policy(client, db):
         assert f'nonce="{nonce}"' in tag
 
 
+@pytest.mark.parametrize("method", ["get", "put"])
+def test_the_page_for_a_wrong_method_sends_the_security_headers_and_its_nonce(client, db, method):
+    # A GET of a form-only address (sign out) and a PUT of a public page.
+    url = reverse("staff:logout") if method == "get" else reverse("reporting:who")
+    response = getattr(client, method)(url)
+    assert response.status_code == 405
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Cache-Control"] == "no-store, max-age=0"
+    csp = response["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp and "default-src 'none'" in csp
+    nonce = re.search(r"'nonce-([^']+)'", csp).group(1)
+    scripts = re.findall(r"<script[^>]*>", response.content.decode())
+    assert len(scripts) == 2
+    for tag in scripts:
+        assert f'nonce="{nonce}"' in tag
+
+
 def test_the_nonce_differs_between_responses(client, db):
     first = client.get(reverse("reporting:start"))["Content-Security-Policy"]
     second = client.get(reverse("reporting:start"))["Content-Security-Policy"]

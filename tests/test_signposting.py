@@ -207,6 +207,71 @@ def test_a_child_not_sure_about_a_friend_is_told_about_the_friend(journey):
     assert "If you think your friend might be in danger right now, call 999" in text
 
 
+NOT_SURE_LINES = {
+    "parent": (
+        "If you think a child might be in danger right now, call 999 and ask for the police. You do"
+        " not need to be sure: they will help you decide what to do."
+    ),
+    "child": (
+        "If you think you might be in danger right now, call 999 and ask for the police. You do not"
+        " need to be sure. It is free, and they will help you."
+    ),
+    "friend": (
+        "If you think your friend might be in danger right now, call 999 and ask for the police."
+        " You do not need to be sure. It is free, and they will help."
+    ),
+}
+IN_DANGER_LINES = {
+    "parent": "If a child is in danger right now, call 999 and ask for the police.",
+    "child": (
+        "If you are in danger right now, call 999 and ask for the police. It is free, and they will"
+        " help you."
+    ),
+    "friend": (
+        "If your friend is in danger right now, call 999 and ask for the police. It is free, and"
+        " they will help."
+    ),
+}
+NEXT_STEP = {
+    "parent": (
+        "The police can act straight away. We read every report quickly, but we cannot send help"
+        " to a child in an emergency."
+    ),
+    "child": "If you can, go to a safe place or a trusted adult first.",
+    "friend": "You could also tell a trusted adult straight away.",
+}
+
+
+@pytest.mark.parametrize("danger_now", ["yes", "unknown"])
+@pytest.mark.parametrize("who", ["parent", "child", "friend"])
+def test_the_999_page_says_what_fits_the_voice_and_whether_the_person_is_sure(
+    journey, who, danger_now
+):
+    journey.choose("parent" if who == "parent" else "child")
+    if who == "friend":
+        journey.answer("about-whom", {"about_whom": "friend"})
+    journey.answer("danger", {"danger_now": danger_now})
+    page = journey.client.get(step_url("call-emergency"))
+    html = page.content.decode()
+    heading = "If you are not sure, call 999" if danger_now == "unknown" else "Call 999 now"
+    assert re.search(r"<title>\s*" + re.escape(heading) + " \u2013 ", html), html[:300]
+    h1 = re.search(r'<h1 class="govuk-heading-xl">(.*?)</h1>', html, re.S).group(1)
+    assert " ".join(re.sub(r"<[^>]+>", "", h1).split()) == heading
+    assert 'href="tel:999"' in h1
+    lines = NOT_SURE_LINES if danger_now == "unknown" else IN_DANGER_LINES
+    text = text_of(page)
+    assert lines[who] in text
+    assert NEXT_STEP[who] in text
+    said = [
+        line
+        for table in (NOT_SURE_LINES, IN_DANGER_LINES, NEXT_STEP)
+        for voice, line in table.items()
+        if line in text
+    ]
+    assert said == [lines[who], NEXT_STEP[who]]
+    assert "Do not wait to finish this report before you call." in text
+
+
 # -- the confirmation page -----------------------------------------------------------------
 
 REPORT_REMOVE_FOR_ME = "If nude or sexual pictures or videos of you are online, Report Remove"
@@ -236,6 +301,127 @@ def test_a_child_whose_pictures_are_shared_is_offered_report_remove(
     assert not_expected not in text
     # From the receipt, not the answers: those left the draft when the report was sent.
     assert page.context["signposts"]["report_remove"] in ("self", "friend", "")
+
+
+def draft_on_the_device(journey):
+    """What the draft this client's cookie opens holds now, decrypted."""
+    from django.test import RequestFactory
+
+    from haven.reporting import drafts
+
+    request = RequestFactory().get("/")
+    request.COOKIES["haven_draft"] = journey.client.cookies["haven_draft"].value
+    return drafts.load(request).data
+
+
+GENERAL_REPORT_REMOVE = (
+    "If a nude or sexual picture of someone under 18 is online, Report Remove can help get it"
+    " taken down."
+)
+SAID_BY_THE_CHILD = ("of you", "your friend", "Childline: call", "Action Fraud", "Revenge Porn")
+
+
+@pytest.mark.parametrize(
+    ("category", "overrides"),
+    [
+        ("", {"concern": {"concerns": ["images_shared"]}}),
+        ("", {"concern": {"concerns": ["images_shared"]}, "about-whom": {"about_whom": "friend"}}),
+        ("bullying", {"concern": {"concerns": ["images_shared"]}}),
+        ("fake_account", None),
+        ("adult_images", None),
+    ],
+)
+def test_once_the_code_is_kept_the_page_no_longer_says_what_the_child_told_us(
+    journey, monkeypatch, category, overrides
+):
+    if category:
+        out_of_scope_as(monkeypatch, category)
+    _report, before = confirmation(journey, "child", overrides)
+    assert any(said in text_of(before) for said in SAID_BY_THE_CHILD)
+    journey.client.post(reverse("reporting:sent"))
+    after = journey.client.get(reverse("reporting:sent"))
+    text = text_of(after)
+    for said in SAID_BY_THE_CHILD:
+        assert said not in text, said
+    # Only help that names nobody, and that every report's page shows alike.
+    assert GENERAL_REPORT_REMOVE in text
+    assert links_on(after)["Report Remove"] == LINKS["Report Remove"]
+    receipt = draft_on_the_device(journey)["sent"]
+    assert "signposts" not in receipt
+    assert set(receipt) == {"reference", "code_kept"}
+
+
+def test_once_the_code_is_kept_every_childs_page_reads_the_same(journey, monkeypatch):
+    pages = []
+    for overrides in ({"concern": {"concerns": ["images_shared"]}}, None):
+        confirmation(journey, "child", overrides)
+        journey.client.post(reverse("reporting:sent"))
+        page = journey.client.get(reverse("reporting:sent"))
+        pages.append(text_of(page).replace(page.context["reference"], "REF"))
+        journey.client.post(reverse("reporting:finish"))
+    assert pages[0] == pages[1]
+
+
+@pytest.mark.parametrize(
+    ("audience", "answers", "out_category", "expected"),
+    [
+        (
+            "child",
+            {"concern": {"concerns": ["images_shared"]}, "about-whom": {"about_whom": "me"}},
+            "",
+            {"report_remove": "self", "out_category": ""},
+        ),
+        (
+            "child",
+            {"concern": {"concerns": ["images_shared"]}, "about-whom": {"about_whom": "friend"}},
+            "bullying",
+            {"report_remove": "friend", "out_category": "bullying"},
+        ),
+        (
+            "child",
+            {"concern": {"concerns": ["asked_for_images"]}},
+            "",
+            {"report_remove": "", "out_category": ""},
+        ),
+        (
+            "parent",
+            {"concern": {"concerns": ["images_shared"]}},
+            "adult",
+            {"report_remove": "", "out_category": "adult"},
+        ),
+    ],
+)
+def test_the_confirmation_offers_help_decided_from_the_answers_and_triage(
+    audience, answers, out_category, expected
+):
+    assert (
+        services.confirmation_signposts(
+            audience=audience, answers=answers, out_category=out_category
+        )
+        == expected
+    )
+
+
+@pytest.mark.parametrize(
+    ("audience", "school"),
+    [
+        ("child", "a teacher you trust at your school, if it involves other pupils"),
+        ("parent", "the child's school, if it involves other pupils"),
+    ],
+)
+def test_the_help_with_bullying_reads_the_same_before_and_after_sending(
+    journey, monkeypatch, audience, school
+):
+    journey.choose(audience)
+    journey.answer("concern", {"concerns": ["bullying"]})
+    info = text_of(journey.client.get(step_url("other-help")))
+    journey.client.post(reverse("reporting:finish"))
+    out_of_scope_as(monkeypatch, "bullying")
+    _report, sent = confirmation(journey, audience)
+    for text in (info, text_of(sent)):
+        assert school in text
+        assert "Childline: call 0800 1111 free, any time" in text
+        assert "Report Harmful Content, for harmful posts that a website has not removed" in text
 
 
 def test_report_remove_is_offered_whether_or_not_the_report_is_in_scope(journey, monkeypatch):

@@ -31,6 +31,7 @@ GOVUK_COMPONENTS = [
     "notification-banner",
     "panel",
     "radios",
+    "select",
     "skip-link",
     "service-navigation",
     "summary-list",
@@ -65,7 +66,6 @@ def service() -> dict[str, str]:
         "napac_phone": settings.HAVEN_NAPAC_PHONE,
         "revenge_porn_helpline_url": settings.HAVEN_REVENGE_PORN_HELPLINE_URL,
         "revenge_porn_helpline_phone": settings.HAVEN_REVENGE_PORN_HELPLINE_PHONE,
-        "exit_url": settings.HAVEN_EXIT_URL,
         "draft_minutes": str(settings.HAVEN_DRAFT_IDLE_SECONDS // 60),
     }
 

@@ -29,8 +29,9 @@ class MethodNotAllowedMiddleware:
 
     Someone who reloads or goes back to an address that only takes a form (or follows an old
     link to one) must still see the exit button, the emergency number and the helpline. The
-    status and the Allow header stay as the view gave them. It sits inside the CSP middleware,
-    so the page it renders carries the policy and its nonce.
+    status and the Allow header stay as the view gave them. It sits inside every middleware
+    that sets a header (CSP with its nonce, X-Frame-Options, no-store), so the page it renders
+    carries them as any other page does.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

@@ -184,19 +184,24 @@ def record_sent(state: DraftState, *, reference: str, signposts: dict[str, str])
 
     Two requests sending one draft (a double click) both end here, in either order, and find
     the same follow-up code in the draft (``prepare_send``); the first to take the row lock
-    records the receipt. What stays: the audience, the submission key, the follow-up code
-    until the person says they have kept it, the reference, and the few flags the
-    confirmation page needs (``signposts``), never an answer.
+    records the receipt. What stays: the audience, the submission key, the reference, and
+    until the person says they have kept their code (``code_kept``) the follow-up code and the
+    flags of the help the confirmation page offers (``signposts``). No answer stays, but the
+    flags are read from the answers, so they go with the code.
     """
     with transaction.atomic():
         current = _locked(state)
-        if current is not None and current.get("sent"):
+        if current is None:
+            # The person left (Exit, Finish, or in another tab) while the report was stored:
+            # nothing of the draft is written back.
+            return
+        if current.get("sent"):
             state.data = current
             return
         state.data = {
             "audience": state.audience,
             "submission_key": state.data["submission_key"],
-            "followup_code": (current or state.data).get("followup_code"),
+            "followup_code": current.get("followup_code"),
             "sent": {"reference": reference, "signposts": signposts},
         }
         save(state)
@@ -214,13 +219,24 @@ def sent_unrecorded(state: DraftState) -> Report | None:
 
 
 def code_kept(state: DraftState) -> None:
-    """The person has kept their follow-up code: it leaves the draft, and is not shown again."""
+    """The person has kept their follow-up code: it leaves the draft, and is not shown again.
+
+    The signposts go with it: they say something of what was reported (that a child's own
+    pictures are being shared, say), which must not stay on a shared device longer than the
+    code does. Only the audience, the submission key, the reference and the fact that the code
+    was kept remain.
+    """
     with transaction.atomic():
         current = _locked(state)
         if current is None or not current.get("sent"):
             return
         current.pop("followup_code", None)
-        current["sent"]["code_kept"] = True
+        receipt = current["sent"]
+        receipt.pop("signposts", None)
+        # For one release: a draft sent before it holds the code in the receipt.
+        receipt.pop("code", None)
+        receipt.pop("shown", None)
+        receipt["code_kept"] = True
         state.data = current
         save(state)
 

@@ -24,7 +24,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from haven.core import govuk
-from haven.core.govuk import NULL_CHARACTER, DatePartsBase, MonthYearField, display_date
+from haven.core.govuk import DatePartsBase, MonthYearField, display_date
 from haven.reporting.models import AgeBand, Audience
 
 if TYPE_CHECKING:
@@ -77,19 +77,16 @@ class Words:
 
 
 # --- Error messages ----------------------------------------------------------------------------
-# Each field carries a message of ours for every error it can give: Django's own ("Ensure this
-# value has at most …", "Select a valid choice. X is not one of …") must never reach a page.
+# Each field carries a message of ours for every error it can give (a NUL byte's, the same for
+# every text field, is set by govuk.Form): Django's own ("Ensure this value has at most …",
+# "Select a valid choice. X is not one of …") must never reach a page.
 
 # For an optional field's "required", which cannot happen but must not be Django's either.
 ANSWER_IT = _("Answer this question")
 
 
 def _text_messages(too_long: Text, enter: Text) -> dict[str, Text]:
-    return {
-        "required": enter,
-        "max_length": too_long,
-        "null_characters_not_allowed": NULL_CHARACTER,
-    }
+    return {"required": enter, "max_length": too_long}
 
 
 def radio(choices: Sequence[tuple[str, Text]], *, select: Text, **kwargs: Any) -> forms.ChoiceField:
@@ -806,7 +803,6 @@ class ContactQuestion(Question):
             "required": _("Enter a phone number or an email address"),
             "invalid": _("Enter an email address in the right format, like name@example.com"),
             "max_length": _("Email address must be 254 characters or fewer"),
-            "null_characters_not_allowed": NULL_CHARACTER,
         },
     )
     safe_times = text(

@@ -18,7 +18,7 @@ from haven.cases.services import open_case
 from haven.core import crockford
 from haven.linking.services import index_report, link_new_report
 from haven.reporting import journey
-from haven.reporting.models import AgeBand, Answer, Report, SubmissionCounter
+from haven.reporting.models import AgeBand, Answer, Audience, Report, SubmissionCounter
 from haven.sealing.services import reporter_keys, seal
 from haven.triage.rules import Inputs
 from haven.triage.services import Assessment, assess
@@ -94,7 +94,8 @@ def assess_answers(*, audience: str, kept: journey.Answers, inputs: dict[str, An
 @dataclass(frozen=True)
 class Receipt:
     report: Report
-    # The follow-up code, for showing once; None when this was a repeat of a sent draft.
+    # The code this call stored the report with; None when it found the report already stored
+    # (a repeat of a sent draft). The page shows the draft's copy (drafts.prepare_send).
     followup_code: str | None
 
 
@@ -178,6 +179,27 @@ def submit_report(
     raise RuntimeError("could not allocate a unique reference")
 
 
+def confirmation_signposts(
+    *, audience: str, answers: journey.Answers, out_category: str
+) -> dict[str, str]:
+    """The flags of the help the confirmation page offers, read before the answers go.
+
+    Rules:
+    - ``report_remove`` is "self" for a child whose own pictures are being shared, "friend" for
+      a child telling us about a friend's, and "" for everyone else (an adult is offered the
+      services for adults through the out-of-scope category instead);
+    - ``out_category`` is the one triage gave the case ("" when it is in scope);
+    - they say something of what was reported, so they stay in the draft only as long as the
+      follow-up code does (``drafts.code_kept`` removes both).
+    """
+    concerns = answers.get("concern", {}).get("concerns", [])
+    report_remove = ""
+    if audience == Audience.CHILD.value and "images_shared" in concerns:
+        about = answers.get("about-whom", {}).get("about_whom")
+        report_remove = "friend" if about == "friend" else "self"
+    return {"report_remove": report_remove, "out_category": out_category}
+
+
 def _window_start(now: datetime) -> datetime:
     window = settings.HAVEN_SUBMISSION_WINDOW_SECONDS
     return datetime.fromtimestamp(int(now.timestamp()) // window * window, tz=now.tzinfo)
@@ -193,14 +215,6 @@ def _count_submission(bucket: str, now: datetime) -> bool:
     )
     SubmissionCounter.objects.filter(pk=counter.pk).update(count=F("count") + 1)
     return counter.count >= settings.HAVEN_SUBMISSIONS_PER_WINDOW
-
-
-def over_rate_limit(bucket: str, now: datetime) -> bool:
-    """Whether the next report from this bucket would be marked as one of many."""
-    counter = SubmissionCounter.objects.filter(
-        bucket=bucket, window_start=_window_start(now)
-    ).first()
-    return counter is not None and counter.count >= settings.HAVEN_SUBMISSIONS_PER_WINDOW
 
 
 def client_bucket(remote_addr: str, forwarded_for: str) -> str:

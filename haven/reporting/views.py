@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -17,10 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from haven.core.parsing import positive_int
 from haven.reporting import drafts, journey, services, summary
 from haven.reporting.drafts import DraftExpired, DraftMissing, DraftState
 from haven.reporting.models import Audience, Report
-from haven.reporting.questions import CHILD_FRIEND, MAX_PLATFORMS, AudienceForm, PlatformQuestion
+from haven.reporting.questions import CHILD_FRIEND, MAX_PLATFORMS, AudienceForm
 from haven.sealing.keystore import KeyUnavailable
 
 log = logging.getLogger(__name__)
@@ -246,22 +246,28 @@ def info(request: HttpRequest, draft: DraftState, slug: str) -> HttpResponse:
     )
 
 
+# The Remove buttons count places from 1. The last release's counted from 0 under "remove-",
+# so a page open across a deploy names no place rather than the one after the one meant.
+REMOVE_PLACE = "remove-place-"
+
+
 def where(request: HttpRequest, draft: DraftState, *, change: bool) -> HttpResponse:
     """The "add another" page: platforms, each with the usernames seen there."""
     assert draft.audience
+    step = journey.STEPS_BY_SLUG["where"]
+    voice = journey.voice(draft.audience, draft.answers)
     saved = draft.answers.setdefault("where", {"platforms": []})
     platforms: list[dict[str, str]] = saved.setdefault("platforms", [])
-    form = PlatformQuestion(audience=draft.audience)
+    form = journey.form_for(step, voice)
     if request.method == "POST":
         action = request.POST.get("action", "continue")
         if action.startswith("remove-"):
-            index = action.removeprefix("remove-")
-            # ASCII digits only, and few: "²" is a digit to str.isdigit() but not to int().
-            if re.fullmatch(r"[0-9]{1,3}", index) and int(index) < len(platforms):
-                platforms.pop(int(index))
+            number = positive_int(action.removeprefix(REMOVE_PLACE), maximum=len(platforms))
+            if number is not None:
+                platforms.pop(number - 1)
                 drafts.save(draft)
             return redirect(step_url("where", change=change))
-        form = PlatformQuestion(request.POST, audience=draft.audience)
+        form = journey.form_for(step, voice, request.POST)
         if form.is_valid():
             entry = form.answers()
             if entry.get("platform"):
@@ -287,6 +293,7 @@ def where(request: HttpRequest, draft: DraftState, *, change: bool) -> HttpRespo
             "form": form,
             "platforms": platforms,
             "max_platforms": MAX_PLATFORMS,
+            "remove_place": REMOVE_PLACE,
             "has_errors": bool(form.errors),
             "back_url": _back("where", draft, change=change),
             "action": step_url("where", change=change),
@@ -349,7 +356,11 @@ def send(request: HttpRequest, draft: DraftState) -> HttpResponse:
             draft=draft,
         )
     # The code goes into the draft before the report is stored (drafts.prepare_send).
-    code = drafts.prepare_send(draft, code=services.new_followup_code())
+    try:
+        code = drafts.prepare_send(draft, code=services.new_followup_code())
+    except DraftExpired:
+        # Gone since it was loaded: Exit in another tab, or purged at the idle limit.
+        return redirect("reporting:timed_out")
     if code is None:
         return redirect("reporting:sent")
     bucket = services.client_bucket(
@@ -372,21 +383,14 @@ def send(request: HttpRequest, draft: DraftState) -> HttpResponse:
 
 
 def _record_sent(draft: DraftState, report: Report) -> None:
-    """Write the receipt, with the flags of the help the confirmation page offers.
-
-    The answers leave the draft here, so what the page needs to know of them is kept as
-    flags: whether to offer Report Remove (a child whose own pictures, or a friend's, are
-    being shared), and the out-of-scope category triage gave the case.
-    """
-    concerns = draft.answers.get("concern", {}).get("concerns", [])
-    report_remove = ""
-    if draft.audience == Audience.CHILD.value and "images_shared" in concerns:
-        about = draft.answers.get("about-whom", {}).get("about_whom")
-        report_remove = "friend" if about == "friend" else "self"
+    """Write the receipt, with the flags of the help the confirmation page offers."""
+    assert draft.audience
     drafts.record_sent(
         draft,
         reference=report.reference,
-        signposts={"report_remove": report_remove, "out_category": report.case.out_category},
+        signposts=services.confirmation_signposts(
+            audience=draft.audience, answers=draft.answers, out_category=report.case.out_category
+        ),
     )
 
 
@@ -399,16 +403,18 @@ def sent(request: HttpRequest, draft: DraftState) -> HttpResponse:
             return redirect(resume_url(draft))
         _record_sent(draft, report)
     if request.method == "POST":
-        # "I have kept my code": only now does the code leave the draft.
+        # "I have kept my code": only now do the code and the help fitted to the report leave.
         drafts.code_kept(draft)
         return redirect("reporting:sent")
     receipt = draft.data["sent"]
+    # For one release: a draft sent before it holds a code not yet shown in the receipt.
+    code = draft.data.get("followup_code") or receipt.get("code")
     return page(
         request,
         "reporting/sent.html",
         {
             "reference": receipt["reference"],
-            "code": draft.data.get("followup_code"),
+            "code": code,
             "code_kept": bool(receipt.get("code_kept")),
             "signposts": receipt.get("signposts", {}),
         },
@@ -434,7 +440,7 @@ def exit_page(request: HttpRequest) -> HttpResponse:
     Shift), so both ways end the draft. Going back afterwards finds nothing to show: no
     cookie, no draft, and no page kept by the browser (every page is no-store).
     """
-    response = HttpResponseRedirect(settings.HAVEN_EXIT_URL or reverse("reporting:start"))
+    response = HttpResponseRedirect(settings.HAVEN_EXIT_URL)
     drafts.discard(request, response)
     return response
 

@@ -86,6 +86,22 @@ def test_the_pages_outside_the_journey_are_accessible(page: Page) -> None:
 
 
 @JS_ONLY
+def test_the_confirmation_is_accessible_with_its_help_and_once_the_code_is_kept(
+    page: Page,
+) -> None:
+    reporter = Reporter(page, Plan("child", concerns=["Pictures or videos of me are being shared"]))
+    reporter.answer_everything()
+    reporter.send()
+    expect(page.get_by_text("pictures or videos of you are online")).to_be_visible()
+    assert_accessible(page, "sent, with Report Remove for the child")
+    reporter.press("I have kept my code")
+    expect(page.get_by_text("You told us you have kept your follow-up code")).to_be_visible()
+    expect(page.get_by_text("of someone under 18 is online")).to_be_visible()
+    assert page.get_by_text("of you are online").count() == 0
+    assert_accessible(page, "sent, code kept")
+
+
+@JS_ONLY
 def test_the_not_sent_yet_page_is_accessible(page: Page, settings: Any) -> None:
     settings.HAVEN_MIN_FILL_SECONDS = 3600
     reporter = Reporter(page, Plan("parent"))

@@ -1,0 +1,34 @@
+"""Numbers and ids in request data, which is text from anyone: read strictly, or not at all.
+
+Each function returns None for anything but the one form it reads, so a caller never has an
+exception to catch and an error message never needs to repeat what was sent. Never
+``str.isdigit()``: it takes "²" for a digit, which ``int()`` then refuses.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+# The largest primary key a table holds (a 64-bit integer): anything larger is no row's id.
+MAX_ID = 2**63 - 1
+
+
+def positive_int(value: object, *, maximum: int = MAX_ID) -> int | None:
+    """A whole number from 1 to ``maximum`` written in ASCII digits; None for anything else."""
+    if not isinstance(value, str) or not (value.isascii() and value.isdigit()):
+        return None
+    # Counted before int() reads it, so five thousand digits cost nothing.
+    if len(value.lstrip("0")) > len(str(maximum)):
+        return None
+    number = int(value)
+    return number if 1 <= number <= maximum else None
+
+
+def parse_uuid(value: object) -> uuid.UUID | None:
+    """A case or report id as its 36 characters; None for anything else."""
+    if not isinstance(value, str) or len(value) != 36 or not value.isascii():
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
