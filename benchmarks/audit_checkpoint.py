@@ -24,8 +24,6 @@ import argparse
 import importlib.util
 import json
 import os
-import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -42,7 +40,8 @@ _spec = importlib.util.spec_from_file_location("haven_bench_submission", HERE / 
 assert _spec is not None and _spec.loader is not None
 _submission = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_submission)
-machine, print_table, summarise, timed = (
+bench_database, machine, print_table, summarise, timed = (
+    _submission.bench_database,
     _submission.machine,
     _submission.print_table,
     _submission.summarise,
@@ -111,40 +110,10 @@ def measure(count: int) -> list[dict[str, Any]]:
 
 
 def run_backend(backend: str, count: int, out: Path) -> None:
-    work = Path(tempfile.mkdtemp(prefix="haven-bench-"))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "haven.settings"
-    os.environ["HAVEN_ENV"] = "test"
-    os.environ["HAVEN_VAR_DIR"] = str(work / "var")
-    os.environ["HAVEN_SQLITE_PATH"] = str(work / "bench.sqlite3")
-    os.environ["HAVEN_AUDIT_CHECKPOINT_FILE"] = str(work / "audit-checkpoints.log")
-    if backend == "sqlite":
-        os.environ.pop("HAVEN_DATABASE_URL", None)
-    sys.path.insert(0, str(ROOT))
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
-
-    original_name = connection.settings_dict["NAME"]
-    try:
-        if backend == "sqlite":
-            call_command("migrate", verbosity=0)
-            version = f"SQLite {sqlite3.sqlite_version}"
-        else:
-            connection.settings_dict["TEST"]["NAME"] = f"haven_bench_{os.getpid()}"
-            connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-            with connection.cursor() as cursor:
-                cursor.execute("SHOW server_version")
-                version = f"PostgreSQL {cursor.fetchone()[0].split()[0]}"
+    with bench_database(backend) as (version, _work):
         results = measure(count)
         for row in results:
             row["database"] = version
-    finally:
-        if backend != "sqlite":
-            connection.creation.destroy_test_db(original_name, verbosity=0)
-        shutil.rmtree(work, ignore_errors=True)
     out.write_text(json.dumps(results))
 
 

@@ -45,6 +45,7 @@ This is a measurement to read, not a test: nothing here passes or fails on a tim
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import datetime
 import itertools
@@ -59,7 +60,7 @@ import sys
 import tempfile
 import time
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -550,10 +551,14 @@ def seed(count: int, vendor: str) -> list[dict[str, Any]]:
     ]
 
 
-def run_backend(
-    backend: str, count: int, large: int, crypto: bool, argon2: bool, out: Path
-) -> None:
-    """In a child process: set Django up on a fresh database, measure, write JSON to ``out``."""
+@contextlib.contextmanager
+def bench_database(backend: str) -> Iterator[tuple[str, Path]]:
+    """Django set up on a fresh database in a temporary folder; yields its version and the folder.
+
+    SQLite: a new file, migrated. PostgreSQL: a throwaway database ``haven_bench_<pid>`` made by
+    Django's test-database machinery on the server HAVEN_DATABASE_URL names, dropped at the end.
+    Shared by every benchmark here, each in a child process of its own (settings are read once).
+    """
     work = Path(tempfile.mkdtemp(prefix="haven-bench-"))
     os.environ["DJANGO_SETTINGS_MODULE"] = "haven.settings"
     os.environ["HAVEN_ENV"] = "test"
@@ -574,7 +579,6 @@ def run_backend(
     from haven.sealing.keystore import FileKeyStore
 
     FileKeyStore(work / "keys").create()
-    install_fixed_page()
     original_name = connection.settings_dict["NAME"]
     try:
         if backend == "sqlite":
@@ -586,6 +590,21 @@ def run_backend(
             with connection.cursor() as cursor:
                 cursor.execute("SHOW server_version")
                 version = f"PostgreSQL {cursor.fetchone()[0].split()[0]}"
+        yield version, work
+    finally:
+        if backend != "sqlite":
+            connection.creation.destroy_test_db(original_name, verbosity=0)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run_backend(
+    backend: str, count: int, large: int, crypto: bool, argon2: bool, out: Path
+) -> None:
+    """In a child process: set Django up on a fresh database, measure, write JSON to ``out``."""
+    with bench_database(backend) as (version, _work):
+        from django.db import connection
+
+        install_fixed_page()
         baseline = Baseline(count * 2)
         baseline.sample()
         results: list[dict[str, Any]] = []
@@ -601,10 +620,6 @@ def run_backend(
         results += database
         baseline.sample()
         results = baseline.rows() + results
-    finally:
-        if backend != "sqlite":
-            connection.creation.destroy_test_db(original_name, verbosity=0)
-        shutil.rmtree(work, ignore_errors=True)
     loop, get = results[0]["p50"], results[1]["p50"]
     for row in results:
         if "note" in row:
