@@ -531,7 +531,7 @@ def measure_database(count: int, numbers: itertools.count[int]) -> list[dict[str
 def seed(count: int, vendor: str) -> list[dict[str, Any]]:
     from django.db import connection
 
-    from haven.cases.seeding import seed_reports
+    from haven.devtools.seeding import seed_reports
 
     workers = 2 if vendor == "postgresql" else 1
     print(f"  seeding {count:,} reports ({workers} worker(s))...", flush=True)

@@ -20,8 +20,14 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-# Pure parsers; haven.triage.rules needs no settings to import (tests/test_triage_settings.py).
-from haven.triage.rules import parse_bank_holidays, parse_time_targets, parse_triage_bands
+# Pure parsers, and who sends reports; haven.triage.rules needs no settings to import
+# (tests/test_triage_settings.py).
+from haven.triage.rules import (
+    Audience,
+    parse_bank_holidays,
+    parse_time_targets,
+    parse_triage_bands,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -152,6 +158,7 @@ INSTALLED_APPS = [
     "haven.linking",
     "haven.staff",
     "haven.accounts",
+    "haven.devtools",
 ]
 
 MIDDLEWARE = [
@@ -184,7 +191,8 @@ TEMPLATES = [
         "APP_DIRS": True,
         "OPTIONS": {
             "environment": "haven.core.jinja.environment",
-            "context_processors": ["haven.core.jinja.context"],
+            # The staff menu comes from the staff app: core knows nothing of roles.
+            "context_processors": ["haven.core.jinja.context", "haven.staff.navigation.context"],
         },
     },
     {
@@ -398,9 +406,7 @@ if (
     )
 # Audiences who may send a report without contact details (the follow-up code is then the way
 # back). Default: everyone.
-# The values of haven.reporting.models.Audience, which settings cannot import (a models
-# module); tests/test_configuration.py checks that the two agree.
-AUDIENCES = ("child", "parent", "member_of_public", "professional")
+AUDIENCES = tuple(Audience.values)
 HAVEN_ANONYMOUS_AUDIENCES = envlist("HAVEN_ANONYMOUS_AUDIENCES", ",".join(AUDIENCES))
 for _audience in HAVEN_ANONYMOUS_AUDIENCES:
     if _audience not in AUDIENCES:
@@ -435,7 +441,7 @@ def envparsed(name: str, parse: Callable[[str], _Parsed]) -> _Parsed:
 
 # Days that are not working days, besides Saturdays and Sundays: comma-separated ISO dates.
 HAVEN_BANK_HOLIDAYS = envparsed("HAVEN_BANK_HOLIDAYS", parse_bank_holidays)
-# Overrides of the first-read and first-contact targets per band (JSON).
+# Overrides of the first-read, threshold-decision and first-contact targets per band (JSON).
 HAVEN_TIME_TARGETS = envparsed("HAVEN_TIME_TARGETS", parse_time_targets)
 # Overrides of the band each triage rule raises a report to (JSON).
 HAVEN_TRIAGE_BANDS = envparsed("HAVEN_TRIAGE_BANDS", parse_triage_bands)

@@ -19,10 +19,10 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, resolve, reverse
 from django.utils import timezone
 
+from haven.accounts.access import PASSKEY_CEREMONY, PUBLIC, SECOND_FACTOR_STEP
 from haven.accounts.roles import PERMISSIONS, Role
 from haven.audit.models import AuditEvent
 from haven.staff import urls as staff_urls
-from haven.staff.access import PASSKEY_CEREMONY, PUBLIC, SECOND_FACTOR_STEP
 from tests.factories import StaffUserFactory, add_totp, verified_client
 
 
@@ -56,10 +56,20 @@ def _case() -> Any:
     return Case.objects.get(report_id=report.id)
 
 
+def _safety_action() -> Any:
+    from haven.cases.services import add_safety_action
+
+    case = _case()
+    return add_safety_action(
+        case=case, by=StaffUserFactory(), action="Call back", owner="Advisor", due_on=None
+    )
+
+
 # How to fill each path parameter: a maker of the object whose id goes in the URL.
 PATH_VALUES: dict[str, Callable[[], Any]] = {
     "report_id": lambda: _report().id,
     "case_id": lambda: _case().id,
+    "action_id": lambda: _safety_action().pk,
 }
 
 VISITORS = ["anonymous", "not_staff", "unverified", *[role.value for role in Role]]
@@ -205,4 +215,16 @@ def test_the_walk_covers_the_pages_that_exist_today():
         "staff:account:sign_out_everywhere",
         "staff:account:passkey_register_begin",
         "staff:account:passkey_verify_complete",
+        "staff:case",
+        "staff:case_claim",
+        "staff:case_status",
+        "staff:case_priority",
+        "staff:case_note",
+        "staff:case_contact",
+        "staff:case_safety",
+        "staff:case_safety_done",
+        "staff:case_link",
+        "staff:case_restrict",
+        "staff:case_lift_restriction",
+        "staff:assign",
     } <= set(STAFF_URLS)

@@ -7,10 +7,10 @@ from django.test import Client
 from django.urls import reverse
 
 from haven.accounts import services
+from haven.accounts.access import requires
 from haven.accounts.models import StaffProfile
 from haven.accounts.roles import DESCRIPTIONS, PERMISSIONS, Role
 from haven.audit.models import AuditEvent
-from haven.staff.access import requires
 from tests.conftest import text_of
 from tests.factories import StaffUserFactory, verified_client
 

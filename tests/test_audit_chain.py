@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command, execute_from_comm
 from django.db import connection
 from django.utils import timezone
 
+from haven.audit.actions import Action
 from haven.audit.models import AuditChainHead, AuditEvent
 from haven.audit.services import GENESIS, _digest, record_event, verify_chain
 from haven.reporting import services as reporting
@@ -20,12 +21,15 @@ from tests.audit_helpers import tampering_allowed
 
 pytestmark = pytest.mark.django_db
 
+# Any registered action: these tests are about the chain, not the kind of event.
+EVENT = Action.AUDIT_SEARCHED
+
 
 def three_events() -> list[AuditEvent]:
     return [
-        record_event(action="test.first", detail={"n": 1}),
-        record_event(action="test.second", report_id=uuid.uuid4(), detail={"n": 2}),
-        record_event(action="test.third", detail={"n": 3}),
+        record_event(action=EVENT, detail={"n": 1}),
+        record_event(action=EVENT, report_id=uuid.uuid4(), detail={"n": 2}),
+        record_event(action=EVENT, detail={"n": 3}),
     ]
 
 
@@ -42,7 +46,7 @@ def verify_audit_chain() -> tuple[int, str, str]:
 
 
 def test_the_first_event_links_to_sixty_four_zeros():
-    first = record_event(action="test.first")
+    first = record_event(action=EVENT)
 
     assert first.seq == 1
     assert first.prev_hash == "0" * 64 == GENESIS
@@ -65,7 +69,7 @@ def test_the_chain_head_holds_the_last_link():
 
 
 def test_an_anonymous_actor_is_recorded_as_no_actor():
-    event = record_event(action="test.anon", actor=AnonymousUser())
+    event = record_event(action=EVENT, actor=AnonymousUser())
 
     assert (event.actor_id, event.actor_label) == (None, "")
 
@@ -226,7 +230,7 @@ def test_verify_reports_a_missing_chain_head_instead_of_crashing():
 
 def test_verify_walks_a_chain_longer_than_one_batch():
     for n in range(7):
-        record_event(action="test.many", detail={"n": n})
+        record_event(action=EVENT, detail={"n": n})
     with tampering_allowed():
         AuditEvent.objects.filter(seq=6).update(detail={"n": 99})
 

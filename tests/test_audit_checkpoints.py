@@ -18,6 +18,7 @@ from django.core.management import CommandError, call_command, execute_from_comm
 from django.db import transaction
 
 from haven.audit import checkpoints
+from haven.audit.actions import Action
 from haven.audit.checkpoints import Checkpoint
 from haven.audit.services import record_event, verify_chain
 
@@ -26,12 +27,15 @@ pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent
 AT = datetime(2026, 11, 28, 8, 24, 0, 123456, tzinfo=UTC)
 
+# Any registered action: these tests are about the chain, not the kind of event.
+EVENT = Action.AUDIT_SEARCHED
+
 
 def appended(count: int, capture: Callable[..., Any]) -> list[Any]:
     events = []
     for n in range(count):
         with capture(execute=True):
-            events.append(record_event(action="test.appended", detail={"n": n}))
+            events.append(record_event(action=EVENT, detail={"n": n}))
     return events
 
 
@@ -96,7 +100,7 @@ def test_an_append_that_is_rolled_back_writes_no_checkpoint(
 ):
     with django_capture_on_commit_callbacks(execute=True), contextlib.suppress(RuntimeError):
         with transaction.atomic():
-            record_event(action="test.rolled_back")
+            record_event(action=EVENT)
             raise RuntimeError("the action failed")
 
     assert not audit_checkpoint_file.exists()
@@ -112,7 +116,7 @@ def test_a_commit_of_many_events_writes_one_checkpoint_of_the_newest(
 ):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         with transaction.atomic():
-            events = [record_event(action="test.closed", detail={"n": n}) for n in range(5)]
+            events = [record_event(action=EVENT, detail={"n": n}) for n in range(5)]
 
     assert written(audit_checkpoint_file) == [(5, events[-1].hash)]
     assert len(callbacks) == 1
@@ -122,16 +126,16 @@ def test_events_in_nested_blocks_are_anchored_by_one_checkpoint_of_the_newest(
     django_capture_on_commit_callbacks, audit_checkpoint_file
 ):
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        record_event(action="test.report_received")
+        record_event(action=Action.REPORT_RECEIVED)
         with transaction.atomic():
-            record_event(action="test.case_opened")
+            record_event(action=Action.CASE_OPENED)
             with transaction.atomic():
-                record_event(action="test.case_linked")
-        newest = record_event(action="test.identifier_match")
+                record_event(action=Action.CASE_LINKED)
+        newest = record_event(action=Action.CASE_IDENTIFIER_MATCH)
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        record_event(action="test.report_received")
+        record_event(action=Action.REPORT_RECEIVED)
         with transaction.atomic():
-            inner = record_event(action="test.case_opened")
+            inner = record_event(action=Action.CASE_OPENED)
 
     assert written(audit_checkpoint_file) == [(4, newest.hash), (6, inner.hash)]
 
@@ -140,9 +144,9 @@ def test_an_event_rolled_back_with_its_savepoint_is_never_anchored(
     django_capture_on_commit_callbacks, audit_checkpoint_file
 ):
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        kept = record_event(action="test.kept")
+        kept = record_event(action=EVENT)
         with contextlib.suppress(RuntimeError), transaction.atomic():
-            record_event(action="test.rolled_back")
+            record_event(action=EVENT)
             raise RuntimeError("the inner action failed")
 
     assert written(audit_checkpoint_file) == [(1, kept.hash)]
@@ -153,15 +157,15 @@ def test_an_event_after_a_rolled_back_savepoint_is_anchored(
 ):
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         with contextlib.suppress(RuntimeError), transaction.atomic():
-            record_event(action="test.rolled_back")
+            record_event(action=EVENT)
             raise RuntimeError("the first action failed")
-        first = record_event(action="test.kept")
+        first = record_event(action=EVENT)
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        record_event(action="test.kept")
+        record_event(action=EVENT)
         with contextlib.suppress(RuntimeError), transaction.atomic():
-            record_event(action="test.rolled_back")
+            record_event(action=EVENT)
             raise RuntimeError("the inner action failed")
-        newest = record_event(action="test.kept")
+        newest = record_event(action=EVENT)
 
     assert written(audit_checkpoint_file) == [(1, first.hash), (3, newest.hash)]
 
@@ -171,14 +175,14 @@ def test_a_transaction_rolled_back_with_nested_events_writes_nothing(
 ):
     with django_capture_on_commit_callbacks(execute=True), contextlib.suppress(RuntimeError):
         with transaction.atomic():
-            record_event(action="test.rolled_back")
+            record_event(action=EVENT)
             with transaction.atomic():
-                record_event(action="test.rolled_back")
+                record_event(action=EVENT)
             raise RuntimeError("the action failed")
     assert not audit_checkpoint_file.exists()
 
     with django_capture_on_commit_callbacks(execute=True):
-        after = record_event(action="test.kept")
+        after = record_event(action=EVENT)
 
     assert written(audit_checkpoint_file) == [(1, after.hash)]
 
@@ -187,18 +191,18 @@ def test_a_transaction_rolled_back_with_nested_events_writes_nothing(
 def test_real_commits_write_one_checkpoint_each_and_a_rollback_none(audit_checkpoint_file):
     """As in production: committed to the database, Django running the callbacks itself."""
     with transaction.atomic():
-        record_event(action="test.kept")
+        record_event(action=EVENT)
         with transaction.atomic():
-            newest = record_event(action="test.kept")
+            newest = record_event(action=EVENT)
         with contextlib.suppress(RuntimeError), transaction.atomic():
-            record_event(action="test.rolled_back")
+            record_event(action=EVENT)
             raise RuntimeError("the inner action failed")
     with contextlib.suppress(RuntimeError), transaction.atomic():
-        record_event(action="test.rolled_back")
+        record_event(action=EVENT)
         with transaction.atomic():
-            record_event(action="test.rolled_back")
+            record_event(action=EVENT)
         raise RuntimeError("the action failed")
-    alone = record_event(action="test.kept")  # no transaction around it: its own
+    alone = record_event(action=EVENT)  # no transaction around it: its own
 
     assert written(audit_checkpoint_file) == [(2, newest.hash), (3, alone.hash)]
     assert verify_chain().ok
@@ -212,7 +216,7 @@ def test_every_n_a_commit_that_crosses_a_multiple_of_n_writes_its_newest(
     for size in (2, 2, 1, 4):
         with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
             for _ in range(size):
-                record_event(action="test.appended")
+                record_event(action=EVENT)
 
     assert [seq for seq, _hash in written(audit_checkpoint_file)] == [4, 9]
 
@@ -371,7 +375,7 @@ def test_verify_reports_a_line_that_is_not_a_checkpoint(
 
 
 def test_verify_warns_when_nothing_anchors_the_chain(audit_checkpoint_file):
-    record_event(action="test.unanchored")  # never committed, so never checkpointed
+    record_event(action=EVENT)  # never committed, so never checkpointed
 
     code, out, err = manage("verify_audit_chain")
 
@@ -449,7 +453,7 @@ def test_a_short_checkpoint_key_is_refused(tmp_path):
 @pytest.mark.parametrize("command", ["checkpoint_audit_chain", "verify_audit_chain"])
 def test_the_commands_say_clearly_when_the_key_is_missing(command, settings):
     settings.HAVEN_AUDIT_CHECKPOINT_KEY = ""
-    record_event(action="test.keyless")
+    record_event(action=EVENT)
 
     with pytest.raises(CommandError) as failure:
         call_command(command, stdout=io.StringIO(), stderr=io.StringIO())
@@ -458,7 +462,7 @@ def test_the_commands_say_clearly_when_the_key_is_missing(command, settings):
 
 
 def test_verify_reports_a_checkpoint_file_it_cannot_read(tmp_path):
-    record_event(action="test.appended")
+    record_event(action=EVENT)
     folder = tmp_path / "a folder, not a file"
     folder.mkdir()
 

@@ -196,7 +196,12 @@ def test_speaking_to_the_reporter_meets_the_contact_target(case, advisor):
         case=case, by=advisor, method="phone", outcome="spoke", note="Agreed a plan"
     )
     case.refresh_from_db()
-    assert case.first_contact_at is not None and case.next_due_at is None
+    assert case.first_contact_at is not None
+    # The threshold decision is still to make.
+    assert (case.next_due_at, case.next_target) == (
+        case.threshold_decision_due,
+        "threshold_decision",
+    )
 
 
 def test_priority_changes_need_a_reason_and_keep_the_computation(case, advisor):

@@ -177,7 +177,7 @@ def test_a_bad_value_stops_the_server_with_a_clear_message(
 def test_the_audiences_settings_knows_are_the_audiences_of_the_service() -> None:
     from django.conf import settings
 
-    from haven.reporting.models import Audience
+    from haven.triage.rules import Audience
 
     assert list(settings.AUDIENCES) == list(Audience.values)
 

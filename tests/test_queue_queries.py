@@ -13,7 +13,7 @@ from haven.accounts.models import StaffProfile
 from haven.cases import services
 from haven.cases.lifecycle import Status
 from haven.cases.models import Case, CaseAccess
-from haven.cases.seeding import seed_reports
+from haven.devtools.seeding import seed_reports
 from tests.factories import StaffUserFactory, verified_client
 
 

@@ -100,29 +100,33 @@ def test_nothing_an_advisor_types_into_any_staff_form_is_stored_in_plain_text(
         )
     }
     posts = [
-        {"action": "claim"},
-        {"action": "status", "status-to": "assessing", "status-reason": m["assessing"]},
-        {"action": "status", "status-to": "meets_threshold", "status-reason": m["threshold"]},
-        {"action": "priority", "priority-priority": "P1", "priority-reason": m["priority"]},
-        {"action": "note", "note-kind": "opinion", "note-text": m["note"]},
-        {"action": "contact", "contact-method": "phone", "contact-outcome": "spoke"}
-        | {"contact-note": m["contact"]},
-        {"action": "safety", "safety-action": m["action"], "safety-owner": m["owner"]},
-        {"action": "link", "link-reference": other.reference},
-        {"action": "restrict", "restrict-people": [str(colleague.pk)]}
-        | {"restrict-reason": m["restriction"]},
+        ("claim", {}),
+        ("status", {"status-to": "assessing", "status-reason": m["assessing"]}),
+        ("status", {"status-to": "meets_threshold", "status-reason": m["threshold"]}),
+        ("priority", {"priority-priority": "P1", "priority-reason": m["priority"]}),
+        ("note", {"note-kind": "opinion", "note-text": m["note"]}),
+        (
+            "contact",
+            {"contact-method": "phone", "contact-outcome": "spoke", "contact-note": m["contact"]},
+        ),
+        ("safety", {"safety-action": m["action"], "safety-owner": m["owner"]}),
+        ("link", {"link-reference": other.reference}),
+        ("restrict", {"restrict-people": [str(colleague.pk)], "restrict-reason": m["restriction"]}),
     ]
-    for data in posts:
-        response = client.post(url, data)
+    for verb, data in posts:
+        response = client.post(reverse(f"staff:case_{verb}", args=[case.id]), data)
         assert response.status_code == 302, (data, response.content.decode()[:2000])
     # Refused submissions store nothing either.
-    failed = client.post(url, {"action": "note", "note-text": m["failed_note"]})
-    missing = client.post(url, {"action": "link", "link-reference": m["link"]})
+    failed = client.post(
+        reverse("staff:case_note", args=[case.id]), {"note-text": m["failed_note"]}
+    )
+    missing = client.post(reverse("staff:case_link", args=[case.id]), {"link-reference": m["link"]})
     assert "Choose fact or professional opinion" in failed.content.decode()
     assert "No case has that reference." in missing.content.decode()
     item = case.safety_actions.get()
-    assert client.post(url, {"action": "done", "done": str(item.pk)}).status_code == 302
-    assert client.post(url, {"action": "lift"}).status_code == 302
+    done = client.post(reverse("staff:case_safety_done", args=[case.id, item.pk]))
+    assert done.status_code == 302
+    assert client.post(reverse("staff:case_lift_restriction", args=[case.id])).status_code == 302
     assigned = client.post(reverse("staff:assign", args=[case.id]), {"advisor": colleague.pk})
     assert assigned.status_code == 302
     closed = client.post(

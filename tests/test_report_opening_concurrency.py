@@ -18,7 +18,7 @@ from haven.audit.models import AuditEvent
 from haven.cases import services
 from haven.cases.lifecycle import Status
 from haven.cases.models import Case
-from haven.staff import views
+from haven.staff.views import reports as views
 from tests.factories import StaffUserFactory, submitted_case, verified_client
 
 

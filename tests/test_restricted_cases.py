@@ -70,26 +70,20 @@ def test_lifting_the_restriction_opens_the_case_to_everyone(restricted, people):
 def test_a_supervisor_restricts_and_lifts_through_the_case_page(journey, people):
     supervisor, named, other = people
     case = journey.submit("parent").case
-    url = reverse("staff:case", args=[case.id])
+    url = reverse("staff:case_restrict", args=[case.id])
     client = client_for(supervisor)
     assert (
         client.post(
-            url,
-            {
-                "action": "restrict",
-                "restrict-people": [str(named.pk)],
-                "restrict-reason": "Colleague",
-            },
+            url, {"restrict-people": [str(named.pk)], "restrict-reason": "Colleague"}
         ).status_code
         == 302
     )
     case.refresh_from_db()
     assert case.restricted and not services.can_open(case, other)
-    no_reason = client.post(
-        url, {"action": "restrict", "restrict-people": [str(named.pk)], "restrict-reason": ""}
-    )
+    no_reason = client.post(url, {"restrict-people": [str(named.pk)], "restrict-reason": ""})
     assert "Give a reason for restricting the case" in text_of(no_reason)
-    assert client.post(url, {"action": "lift"}).status_code == 302
+    lifted = client.post(reverse("staff:case_lift_restriction", args=[case.id]))
+    assert lifted.status_code == 302
     case.refresh_from_db()
     assert not case.restricted
 
@@ -98,9 +92,11 @@ def test_an_advisor_cannot_restrict(journey, people):
     _supervisor, named, _other = people
     case = journey.submit("parent").case
     response = client_for(named).post(
-        reverse("staff:case", args=[case.id]), {"action": "restrict", "restrict-reason": "x"}
+        reverse("staff:case_restrict", args=[case.id]), {"restrict-reason": "x"}
     )
     assert response.status_code == 403
+    lift = client_for(named).post(reverse("staff:case_lift_restriction", args=[case.id]))
+    assert lift.status_code == 403
     case.refresh_from_db()
     assert not case.restricted
 

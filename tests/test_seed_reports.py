@@ -1,15 +1,17 @@
 """manage.py seed_reports: synthetic reports sealed and triaged like real ones, with their cases."""
 
+import copy
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
 from haven.audit.models import AuditEvent
 from haven.audit.services import verify_chain
-from haven.cases import seeding
 from haven.cases.lifecycle import Status
 from haven.cases.models import Case, CaseAccess, CaseLink
-from haven.cases.services import _next_due
+from haven.cases.services import set_next_target
+from haven.devtools import seeding
 from haven.linking.models import IdentifierIndex
 from haven.linking.services import (
     blind_index,
@@ -17,6 +19,7 @@ from haven.linking.services import (
     linked_reports,
     platform_tag,
 )
+from haven.reporting import services as reporting_services
 from haven.reporting.models import Report
 from haven.reporting.services import triage_inputs
 from haven.sealing.services import open_sealed
@@ -79,7 +82,17 @@ def test_every_seeded_report_has_a_case_triaged_by_the_real_rules():
         assert case.computed_priority == again.priority
         assert [r["code"] for r in case.reasons] == [r.code for r in again.reasons]
         # The case's life is one it could have had.
-        assert case.next_due_at == _next_due(case)
+        expected = copy.copy(case)
+        set_next_target(expected)
+        assert (case.next_due_at, case.next_target) == (expected.next_due_at, expected.next_target)
+        # No first-contact target, and no contact, for a reporter who left no way to be reached.
+        if not report.contactable:
+            assert case.first_contact_due is None and case.first_contact_at is None
+        # Past assessing, someone decided on the threshold.
+        if case.status in (Status.NEW, Status.ASSESSING):
+            assert case.threshold_decided_at is None
+        else:
+            assert case.threshold_decided_at is not None
         assert (case.status == Status.CLOSED) == (case.closed_at is not None)
         if case.status == Status.NEW:
             assert case.first_read_at is None
@@ -149,7 +162,9 @@ def test_a_reference_that_is_taken_is_drawn_again(monkeypatch):
     seed("1", "--workers", "1")
     taken = Report.objects.get().reference
     draws = iter([taken, taken, "HVN-AAAA-0001", "HVN-AAAA-0001", "HVN-AAAA-0002"])
+    # build_report draws each report's first; the seeding draws again for the taken ones.
     monkeypatch.setattr(seeding, "new_reference", lambda: next(draws))
+    monkeypatch.setattr(reporting_services, "new_reference", lambda: next(draws))
     seed("2", "--workers", "1")
     assert sorted(Report.objects.values_list("reference", flat=True)) == sorted(
         [taken, "HVN-AAAA-0001", "HVN-AAAA-0002"]

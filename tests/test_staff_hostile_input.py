@@ -76,10 +76,17 @@ def assert_refused_clearly(response: Any, message: str) -> None:
 # --- The defects named in issue 6 ---------------------------------------------------------------
 
 
-def test_it_answers_a_non_ascii_digit_for_a_safety_action_with_an_error(client, case):
-    response = client.post(reverse("staff:case", args=[case.id]), {"action": "done", "done": "²"})
+@pytest.mark.parametrize("action_id", ["²", FULL_WIDTH_12, "9" * 30, str(2**64)])
+def test_it_answers_a_safety_action_id_that_cannot_exist_without_an_error(client, case, action_id):
+    url = reverse("staff:case_safety_done", args=[case.id, 1]).replace("/1/", f"/{action_id}/")
 
-    assert_refused_clearly(response, "That action is not in this case's safety plan")
+    response = client.post(url)
+
+    if action_id.isascii():
+        assert_refused_clearly(response, "That action is not in this case's safety plan")
+    else:
+        assert response.status_code == 404
+        assert "Page not found" in text_of(response)
     assert SafetyAction.objects.get().done_at is None
 
 
@@ -93,8 +100,8 @@ def test_it_answers_a_non_ascii_digit_for_an_advisor_with_an_error(client, case)
 
 def test_it_answers_a_non_ascii_digit_for_the_people_named_with_an_error(client, case):
     response = client.post(
-        reverse("staff:case", args=[case.id]),
-        {"action": "restrict", "restrict-people": ["²"], "restrict-reason": "A colleague"},
+        reverse("staff:case_restrict", args=[case.id]),
+        {"restrict-people": ["²"], "restrict-reason": "A colleague"},
     )
 
     assert_refused_clearly(response, "Choose the people from the list")
@@ -128,35 +135,40 @@ def test_the_audit_search_answers_a_nul_byte_or_long_text_with_an_error(client, 
 
 # --- Every field, every hostile value -------------------------------------------------------------
 
-# A valid submission of each staff form, as (url name, action, data); each field in turn is given
-# each hostile value.
+# A valid submission of each form on the case page, by the name of its verb's URL; each field in
+# turn is given each hostile value, and so is a field no form has.
 CASE_FORMS: dict[str, dict[str, Any]] = {
-    "status": {"status-to": "assessing", "status-reason": "Reading it now"},
-    "priority": {"priority-priority": "P1", "priority-reason": "Seen again"},
-    "note": {"note-kind": "fact", "note-text": "A fact"},
-    "contact": {"contact-method": "phone", "contact-outcome": "spoke", "contact-note": "Spoke"},
-    "safety": {
+    "case_status": {"status-to": "assessing", "status-reason": "Reading it now"},
+    "case_priority": {"priority-priority": "P1", "priority-reason": "Seen again"},
+    "case_note": {"note-kind": "fact", "note-text": "A fact"},
+    "case_contact": {
+        "contact-method": "phone",
+        "contact-outcome": "spoke",
+        "contact-note": "Spoke",
+    },
+    "case_safety": {
         "safety-action": "Block the account",
         "safety-owner": "Parent",
         "safety-due_on-day": "1",
         "safety-due_on-month": "2",
         "safety-due_on-year": "2030",
     },
-    "link": {"link-reference": "HVN-0000-0000"},
-    "done": {"done": "1"},
-    "restrict": {"restrict-people": "1", "restrict-reason": "A colleague"},
-    "claim": {},
-    "lift": {},
+    "case_link": {"link-reference": "HVN-0000-0000"},
+    "case_safety_done": {},
+    "case_restrict": {"restrict-people": "1", "restrict-reason": "A colleague"},
+    "case_claim": {},
+    "case_lift_restriction": {},
 }
 
-FIELDS = [(action, name) for action, data in CASE_FORMS.items() for name in [*data, "action"]]
+FIELDS = [(verb, name) for verb, data in CASE_FORMS.items() for name in [*data, "unexpected"]]
 
 
-@pytest.mark.parametrize(("action", "name"), FIELDS)
-def test_no_case_form_field_gives_a_server_error(client, case, action, name):
-    url = reverse("staff:case", args=[case.id])
+@pytest.mark.parametrize(("verb", "name"), FIELDS)
+def test_no_case_form_field_gives_a_server_error(client, case, verb, name):
+    extra = [SafetyAction.objects.get().pk] if verb == "case_safety_done" else []
+    url = reverse(f"staff:{verb}", args=[case.id, *extra])
     for value in HOSTILE:
-        data = {**CASE_FORMS[action], "action": action, name: value}
+        data = {**CASE_FORMS[verb], name: value}
 
         response = client.post(url, data)
 

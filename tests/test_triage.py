@@ -209,6 +209,26 @@ def test_minute_targets_for_p1_and_p2():
     )
 
 
+def test_the_threshold_decision_is_due_with_contact_for_p1_and_p2():
+    received = at(2026, 11, 28, 10, 0)
+    assert due_at(priority="P1", received_at=received, what="threshold_decision") == at(
+        2026, 11, 28, 11, 0
+    )
+    assert due_at(priority="P2", received_at=received, what="threshold_decision") == at(
+        2026, 11, 28, 14, 0
+    )
+
+
+def test_the_threshold_decision_is_due_a_working_day_after_the_read_for_p3_and_p4():
+    friday = at(2026, 11, 27, 16, 30)
+    assert due_at(priority="P3", received_at=friday, what="threshold_decision") == at(
+        2026, 12, 1, 16, 30
+    )
+    assert due_at(priority="P4", received_at=friday, what="threshold_decision") == at(
+        2026, 12, 2, 16, 30
+    )
+
+
 def test_working_day_targets_skip_weekends():
     friday = at(2026, 11, 27, 16, 30)
     assert due_at(priority="P3", received_at=friday, what="first_read") == at(2026, 11, 30, 16, 30)

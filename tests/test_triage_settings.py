@@ -69,6 +69,18 @@ def test_the_parsed_bank_holidays_move_the_first_read_to_monday(settings):
     assert due_at(priority="P3", received_at=CHRISTMAS_EVE, what="first_read") == MONDAY_AFTER
 
 
+def test_the_threshold_decision_in_working_days_skips_the_parsed_bank_holidays(settings):
+    # Two working days after Thursday 24 December: Monday 28, then Tuesday 29; with both the
+    # Friday and the Monday bank holidays, Tuesday 29 and Wednesday 30.
+    assert due_at(priority="P3", received_at=CHRISTMAS_EVE, what="threshold_decision") == (
+        datetime.datetime(2026, 12, 28, 9, 0, tzinfo=LONDON)
+    )
+    settings.HAVEN_BANK_HOLIDAYS = parse_bank_holidays("2026-12-25,2026-12-28")
+    assert due_at(priority="P3", received_at=CHRISTMAS_EVE, what="threshold_decision") == (
+        datetime.datetime(2026, 12, 30, 9, 0, tzinfo=LONDON)
+    )
+
+
 def test_bank_holidays_are_comma_separated_iso_dates():
     assert parse_bank_holidays(" 2026-12-25, 2026-12-28 ,") == frozenset(
         {datetime.date(2026, 12, 25), datetime.date(2026, 12, 28)}
@@ -88,6 +100,9 @@ def test_time_targets_parse_into_targets():
         "P4": {"first_contact": Target(working_days=3)},
     }
     assert parse_time_targets('{"P2": {"first_contact": null}}') == {"P2": {"first_contact": None}}
+    assert parse_time_targets('{"P3": {"threshold_decision": "1wd"}}') == {
+        "P3": {"threshold_decision": Target(working_days=1)}
+    }
     assert parse_time_targets("") == {}
 
 
@@ -97,8 +112,13 @@ def test_time_targets_parse_into_targets():
         ('{"P1": {"first_read": "15x"}}', "time target '15x' must look like 15m, 4h or 2wd"),
         ('{"P1": {"first_read": "0m"}}', "time target '0m' must be at least 1"),
         ('{"P9": {"first_read": "15m"}}', "unknown band 'P9' (the bands are P1, P2, P3, P4)"),
-        ('{"P1": {"first_hug": "15m"}}', "unknown target 'first_hug'"),
+        (
+            '{"P1": {"first_hug": "15m"}}',
+            "unknown target 'first_hug' for P1"
+            " (the targets are first_read, threshold_decision, first_contact)",
+        ),
         ('{"P1": {"first_read": null}}', "first_read cannot be switched off"),
+        ('{"P2": {"threshold_decision": ""}}', "threshold_decision cannot be switched off"),
         ('{"P1": {"first_read": 15}}', "time target 15 must look like 15m, 4h or 2wd"),
         ('{"P1": "15m"}', "P1 must be an object"),
         ("[]", "must be a JSON object"),

@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from haven.accounts import services
 from haven.accounts.sessions import session_generation
+from haven.audit.actions import Action
 from haven.audit.services import record_event
 
 # Why the last session ended, for the sign-in page to say (kept in the new, empty session).
@@ -40,7 +41,7 @@ class StaffSessionMiddleware:
                 user = request.user
                 with transaction.atomic():
                     record_event(
-                        action="staff.session_ended", actor=user, detail={"reason": reason}
+                        action=Action.STAFF_SESSION_ENDED, actor=user, detail={"reason": reason}
                     )
                 # Django's logout sends user_logged_out, which records staff.signed_out: the
                 # person did not sign out, so this is marked for the receiver to skip.

@@ -1,6 +1,6 @@
 """Staff roles and what each may do: the one place where permissions are defined.
 
-A view states the one permission it needs with ``haven.staff.access.requires``; nothing else
+A view states the one permission it needs with ``haven.accounts.access.requires``; nothing else
 in Haven decides who may do what. To give a role more, or less, change ``PERMISSIONS`` here.
 """
 

@@ -27,6 +27,7 @@ from haven.accounts import throttle
 from haven.accounts.models import SecondFactorKind, StaffProfile
 from haven.accounts.roles import PERMISSIONS, Role
 from haven.accounts.sessions import AnyUser, profile_of, session_generation
+from haven.audit.actions import Action
 from haven.audit.services import record_event
 from haven.core import crockford
 
@@ -108,7 +109,7 @@ def create_staff_account(
     user.save(update_fields=["is_staff"])
     StaffProfile.objects.create(user=user, role=role)
     record_event(
-        action="staff.account_created", actor=by, detail={"account": user.pk, "role": role}
+        action=Action.STAFF_ACCOUNT_CREATED, actor=by, detail={"account": user.pk, "role": role}
     )
     return user
 
@@ -123,7 +124,7 @@ def set_role(*, user: AbstractBaseUser, role: str, by: AnyUser | None = None) ->
     profile.role = role
     profile.save(update_fields=["role"])
     record_event(
-        action="staff.role_changed",
+        action=Action.STAFF_ROLE_CHANGED,
         actor=by,
         detail={"account": user.pk, "from": previous, "to": role},
     )
@@ -189,7 +190,7 @@ def sign_out_everywhere(*, user: AbstractBaseUser) -> None:
     )
     profile.session_generation += 1
     profile.save(update_fields=["session_generation"])
-    record_event(action="staff.signed_out_everywhere", actor=user)
+    record_event(action=Action.STAFF_SIGNED_OUT_EVERYWHERE, actor=user)
 
 
 def could_be_username(text: str) -> bool:
@@ -256,7 +257,7 @@ def _refused(request: HttpRequest, standing: throttle.Standing, method: str) -> 
     refusal = standing.refusal
     assert refusal is not None
     record_event(
-        action="staff.mfa_failed",
+        action=Action.STAFF_MFA_FAILED,
         actor=request.user,
         detail={
             "method": method,
@@ -273,7 +274,7 @@ def _wrong(request: HttpRequest, kind: str, standing: throttle.Standing, method:
     assert isinstance(request.user, AbstractBaseUser)
     throttle.record_failure(request=request, user=request.user, kind=kind, standing=standing)
     record_event(
-        action="staff.mfa_failed",
+        action=Action.STAFF_MFA_FAILED,
         actor=request.user,
         detail={"method": method, "known_device": standing.known_device},
     )
@@ -295,7 +296,7 @@ def confirm_totp(*, request: HttpRequest, device: TOTPDevice, code: str) -> Code
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     second_factor_passed(request=request, device=device)
-    record_event(action="staff.mfa_enrolled", actor=request.user, detail={"method": "totp"})
+    record_event(action=Action.STAFF_MFA_ENROLLED, actor=request.user, detail={"method": "totp"})
     return CodeCheck(ok=True)
 
 
@@ -319,7 +320,7 @@ def verify_totp(*, request: HttpRequest, code: str) -> CodeCheck:
     for device in devices:
         if device.verify_token(cleaned):
             second_factor_passed(request=request, device=device)
-            record_event(action="staff.mfa_verified", actor=user, detail={"method": "totp"})
+            record_event(action=Action.STAFF_MFA_VERIFIED, actor=user, detail={"method": "totp"})
             return CodeCheck(ok=True)
     return _wrong(request, SecondFactorKind.APP, standing, "totp")
 
@@ -353,7 +354,9 @@ def issue_recovery_codes(*, user: AbstractBaseUser) -> list[str]:
     StaticToken.objects.bulk_create(
         StaticToken(device=device, token=_recovery_digest(code)) for code in codes
     )
-    record_event(action="staff.recovery_codes_issued", actor=user, detail={"count": len(codes)})
+    record_event(
+        action=Action.STAFF_RECOVERY_CODES_ISSUED, actor=user, detail={"count": len(codes)}
+    )
     return [crockford.group(code) for code in codes]
 
 
@@ -380,7 +383,7 @@ def use_recovery_code(*, request: HttpRequest, code: str) -> CodeCheck:
     )
     if device is None:
         record_event(
-            action="staff.mfa_failed",
+            action=Action.STAFF_MFA_FAILED,
             actor=user,
             detail={"method": "recovery_code", "known_device": standing.known_device},
         )
@@ -390,7 +393,7 @@ def use_recovery_code(*, request: HttpRequest, code: str) -> CodeCheck:
         return _wrong(request, SecondFactorKind.RECOVERY_CODE, standing, "recovery_code")
     second_factor_passed(request=request, device=device)
     record_event(
-        action="staff.recovery_code_used",
+        action=Action.STAFF_RECOVERY_CODE_USED,
         actor=user,
         detail={"remaining": device.token_set.count()},
     )
@@ -401,16 +404,16 @@ def use_recovery_code(*, request: HttpRequest, code: str) -> CodeCheck:
 
 
 def record_passkey_enrolled(*, user: AnyUser) -> None:
-    record_event(action="staff.mfa_enrolled", actor=user, detail={"method": "webauthn"})
+    record_event(action=Action.STAFF_MFA_ENROLLED, actor=user, detail={"method": "webauthn"})
 
 
 def record_passkey_verified(*, user: AnyUser) -> None:
-    record_event(action="staff.mfa_verified", actor=user, detail={"method": "webauthn"})
+    record_event(action=Action.STAFF_MFA_VERIFIED, actor=user, detail={"method": "webauthn"})
 
 
 def record_passkey_failed(*, user: AnyUser, stage: str) -> None:
     record_event(
-        action="staff.mfa_failed", actor=user, detail={"method": "webauthn", "stage": stage}
+        action=Action.STAFF_MFA_FAILED, actor=user, detail={"method": "webauthn", "stage": stage}
     )
 
 

@@ -9,7 +9,7 @@ from django.urls import path
 from django.views.i18n import JavaScriptCatalog
 
 from haven.accounts import passkeys, views
-from haven.staff.access import PASSKEY_CEREMONY, PUBLIC
+from haven.accounts.access import PASSKEY_CEREMONY, PUBLIC
 
 app_name = "account"
 

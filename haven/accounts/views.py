@@ -30,12 +30,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.utils import get_credential_model
 
 from haven.accounts import passkeys, services
+from haven.accounts.access import PUBLIC, requires, second_factor_url, signed_in_staff
 from haven.accounts.forms import AppCodeForm, RecoveryCodeForm, SignInForm
 from haven.accounts.middleware import ENDED_BECAUSE
 from haven.accounts.roles import DESCRIPTIONS, Role
 from haven.accounts.sessions import profile_of
 from haven.accounts.totp import qr_svg, secret_text
-from haven.staff.access import PUBLIC, requires, second_factor_url, signed_in_staff
 
 
 def home_for(user: Any) -> str:
@@ -59,7 +59,7 @@ def next_url(request: HttpRequest) -> str:
 
 
 class SignInView(auth_views.LoginView):
-    template_name = "staff/sign_in.html"
+    template_name = "accounts/sign_in.html"
     form_class = SignInForm
     redirect_authenticated_user = True
     required_permission = PUBLIC

@@ -9,9 +9,15 @@ from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from haven.audit.actions import Action
 from haven.audit.models import AuditEvent
 
-OPENINGS = ("report.opened", "case.viewed", "report.open_failed", "case.access_refused")
+OPENINGS = (
+    Action.REPORT_OPENED,
+    Action.CASE_VIEWED,
+    Action.REPORT_OPEN_FAILED,
+    Action.CASE_ACCESS_REFUSED,
+)
 
 
 def who_opened(*, report_id: uuid.UUID) -> QuerySet[AuditEvent]:

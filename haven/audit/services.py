@@ -23,6 +23,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from haven.audit import checkpoints
+from haven.audit.actions import Action, UnknownAction
 from haven.audit.checkpoints import Checkpoint
 from haven.audit.models import AuditChainHead, AuditEvent
 
@@ -66,7 +67,7 @@ def _digest(
 
 def record_event(
     *,
-    action: str,
+    action: Action,
     actor: AbstractBaseUser | AnonymousUser | None = None,
     report_id: uuid.UUID | None = None,
     detail: dict[str, Any] | None = None,
@@ -74,8 +75,17 @@ def record_event(
     """Append one event to the chain.
 
     Call it inside the transaction of the action it records, so the two commit or fail together.
-    ``detail`` must hold no personal data: ids, counts, reasons chosen from a list.
+    ``action`` is one of ``haven.audit.actions.Action`` (any other name raises UnknownAction,
+    before anything is written). ``detail`` must hold no personal data: ids, counts, reasons
+    chosen from a list.
     """
+    try:
+        # Stored and hashed as the plain name, as every event before the registry was.
+        name = Action(action).value
+    except ValueError:
+        raise UnknownAction(
+            f"unknown audit action {action!r}: add it to haven.audit.actions.Action"
+        ) from None
     if actor is not None and not actor.is_authenticated:
         actor = None
     detail = detail or {}
@@ -97,7 +107,7 @@ def record_event(
         digest = _digest(
             seq=seq,
             at=at,
-            action=action,
+            action=name,
             actor_id=actor_id,
             actor_label=actor_label,
             report_id=report_id,
@@ -107,7 +117,7 @@ def record_event(
         event = AuditEvent.objects.create(
             seq=seq,
             at=at,
-            action=action,
+            action=name,
             actor_id=actor_id,
             actor_label=actor_label,
             report_id=report_id,

@@ -8,20 +8,20 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from haven.cases.lifecycle import Status
-from haven.reporting.models import Audience, Report
-from haven.triage.rules import Priority
+from haven.triage.rules import Audience, Priority, TargetName
 
 
 class Case(models.Model):
     """The work on one report: triage, status, who holds it, and when things are due.
 
     The queue reads only this table (and the report's reference), never sealed content.
-    ``next_due_at`` is the earliest target not yet met (first read, then first contact), so the
-    queue's order is one index scan.
+    ``next_due_at`` is the earliest target not yet met among first read, the threshold decision
+    and first contact (``next_target`` names it), so the queue's order is one index scan.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    report = models.OneToOneField(Report, on_delete=models.PROTECT, related_name="case")
+    # By name: reporting sits above cases and opens a case for each report it receives.
+    report = models.OneToOneField("reporting.Report", on_delete=models.PROTECT, related_name="case")
     reference = models.CharField(max_length=24, unique=True)
     received_at = models.DateTimeField()
     audience = models.CharField(max_length=20, choices=Audience.choices)
@@ -37,13 +37,22 @@ class Case(models.Model):
     reasons = models.JSONField(default=list)
 
     first_read_due = models.DateTimeField()
+    # Null only on a case closed before threshold decisions had a target (it gets one if it is
+    # reopened); open_case and a reopening always set it.
+    threshold_decision_due = models.DateTimeField(null=True, blank=True)
+    # None when the reporter left no way to be contacted, or the band has no contact target.
     first_contact_due = models.DateTimeField(null=True, blank=True)
     next_due_at = models.DateTimeField(null=True, blank=True)
+    next_target = models.CharField(max_length=20, choices=TargetName.choices, blank=True)
     first_read_at = models.DateTimeField(null=True, blank=True)
     first_read_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # When the current threshold decision (meets or below) was recorded; a reopening clears it.
+    threshold_decided_at = models.DateTimeField(null=True, blank=True)
     first_contact_at = models.DateTimeField(null=True, blank=True)
+    # The last time the case was reopened: its targets count from then, not from receipt.
+    reopened_at = models.DateTimeField(null=True, blank=True)
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -91,6 +100,10 @@ class Case(models.Model):
                 condition=Q(priority__in=Priority.values), name="case_priority_valid"
             ),
             models.CheckConstraint(condition=Q(status__in=Status.values), name="case_status_valid"),
+            models.CheckConstraint(
+                condition=Q(next_target__in=[*TargetName.values, ""]),
+                name="case_next_target_valid",
+            ),
             models.CheckConstraint(
                 condition=Q(status=Status.CLOSED, closed_at__isnull=False)
                 | ~Q(status=Status.CLOSED),

@@ -24,6 +24,7 @@ QUEUE_COLUMNS = (
     "computed_priority",
     "reasons",
     "next_due_at",
+    "next_target",
     "restricted",
     "many_from_network",
     "assigned_to__username",

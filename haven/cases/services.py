@@ -7,13 +7,15 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from django.contrib.auth.models import User
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from haven.audit.actions import Action
 from haven.audit.services import record_event
 from haven.cases.lifecycle import TRANSITIONS, Move, Status, case_page_move
 from haven.cases.models import (
@@ -26,14 +28,34 @@ from haven.cases.models import (
     SafetyAction,
     Transition,
 )
-from haven.reporting.models import Report
 from haven.sealing.services import open_sealed, seal
-from haven.triage.rules import Priority
+from haven.triage.rules import Priority, TargetName
 from haven.triage.services import Assessment, due_at
 
 
 class CaseRuleBroken(Exception):
     """The change is not allowed; the message says why, in words for the advisor."""
+
+
+class ReceivedReport(Protocol):
+    """What a case reads of the report it is opened for (a ``reporting.models.Report``).
+
+    Reporting sits above cases and opens a case for each report it receives, so cases name the
+    shape they need rather than import the model.
+    """
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def reference(self) -> str: ...
+    @property
+    def received_at(self) -> datetime: ...
+    @property
+    def audience(self) -> str: ...
+    @property
+    def concerns(self) -> Any: ...
+    @property
+    def contactable(self) -> bool: ...
 
 
 def _seal_text(case: Case, kind: str, text: str) -> tuple[str, bytes]:
@@ -48,34 +70,100 @@ def open_text(case: Case, key_id: str, ciphertext: bytes | memoryview | None) ->
     return str(contents.get("text", ""))
 
 
-def _next_due(case: Case) -> datetime | None:
+def _unmet_targets(case: Case) -> list[tuple[datetime, str]]:
+    """The targets not yet met, with when each is due, in TargetName order; none once closed."""
     if case.status == Status.CLOSED:
-        return None
-    if case.first_read_at is None:
-        return case.first_read_due
-    if case.first_contact_at is None:
-        return case.first_contact_due
-    return None
+        return []
+    targets = [
+        (case.first_read_due, TargetName.FIRST_READ, case.first_read_at),
+        (case.threshold_decision_due, TargetName.THRESHOLD_DECISION, case.threshold_decided_at),
+        (case.first_contact_due, TargetName.FIRST_CONTACT, case.first_contact_at),
+    ]
+    return [(due, name.value) for due, name, met in targets if due is not None and met is None]
 
 
-def _first_read_due(priority: str, received_at: datetime) -> datetime:
-    due = due_at(priority=priority, received_at=received_at, what="first_read")
+# The columns set_next_target writes.
+NEXT_TARGET_FIELDS = ["next_due_at", "next_target"]
+
+
+def set_next_target(case: Case) -> None:
+    """Point the queue at the earliest unmet target; of two due together, the one met first."""
+    unmet = _unmet_targets(case)
+    # min keeps the first of equals, and _unmet_targets lists them in the order work meets them.
+    due, name = min(unmet, key=lambda target: target[0]) if unmet else (None, "")
+    case.next_due_at, case.next_target = due, name
+
+
+def _required_due(priority: str, start: datetime, what: str) -> datetime:
+    due = due_at(priority=priority, received_at=start, what=what)
     if due is None:
-        raise ValueError(f"every priority needs a first-read target; {priority} has none")
+        raise ValueError(f"every priority needs a {what} target; {priority} has none")
     return due
 
 
-def open_case(*, report: Report, assessment: Assessment, many_from_network: bool = False) -> Case:
-    """Every report becomes a case, with its triage, inside the submission's transaction.
+def _first_read_due(priority: str, received_at: datetime) -> datetime:
+    return _required_due(priority, received_at, TargetName.FIRST_READ)
 
-    ``many_from_network`` marks a report sent when its network had already sent more than
-    HAVEN_SUBMISSIONS_PER_WINDOW in the window; the mark is in case.opened's detail too.
+
+# The columns count_targets writes.
+DUE_FIELDS = ["first_read_due", "threshold_decision_due", "first_contact_due"]
+
+
+def count_targets(case: Case, *, start: datetime, contactable: bool) -> list[str]:
+    """Set when each target not yet met is due, counted from ``start``; returns their names.
+
+    A met target keeps the due time it was met against. A reporter who left no way to be
+    contacted has no first-contact target. The caller then calls set_next_target.
     """
-    received = report.received_at
+    counted = []
+    if case.first_read_at is None:
+        case.first_read_due = _first_read_due(case.priority, start)
+        counted.append(TargetName.FIRST_READ.value)
+    if case.threshold_decided_at is None:
+        case.threshold_decision_due = _required_due(
+            case.priority, start, TargetName.THRESHOLD_DECISION
+        )
+        counted.append(TargetName.THRESHOLD_DECISION.value)
+    if case.first_contact_at is None:
+        case.first_contact_due = (
+            due_at(priority=case.priority, received_at=start, what=TargetName.FIRST_CONTACT)
+            if contactable
+            else None
+        )
+        if case.first_contact_due is not None:
+            counted.append(TargetName.FIRST_CONTACT.value)
+    return counted
+
+
+# The columns a reopening writes besides the status.
+REOPENING_FIELDS = ["reopened_at", "threshold_decided_at", "first_contact_at", *DUE_FIELDS]
+
+
+def _restart_targets(case: Case, *, at: datetime) -> list[str]:
+    """A reopened case's targets start again at ``at``; returns the names of those counted.
+
+    Reopening means something new has to be weighed: the case needs a fresh threshold decision
+    and, if the reporter can be reached, a fresh conversation. The first read stays met (the
+    report's words have not changed, and the advisor reopening has the case before them), unless
+    the case was closed unread, in a flood's bulk close.
+    """
+    case.reopened_at = at
+    case.threshold_decided_at = None
+    case.first_contact_at = None
+    return count_targets(case, start=at, contactable=case.report.contactable)
+
+
+def build_case(
+    *, report: ReceivedReport, assessment: Assessment, many_from_network: bool = False
+) -> Case:
+    """The case a report opens, with its triage and its time targets, not yet saved.
+
+    ``open_case`` saves one; the development seeding saves many in bulk.
+    """
     case = Case(
-        report=report,
+        report_id=report.id,
         reference=report.reference,
-        received_at=received,
+        received_at=report.received_at,
         audience=report.audience,
         concerns=report.concerns,
         scope=assessment.scope,
@@ -85,16 +173,25 @@ def open_case(*, report: Report, assessment: Assessment, many_from_network: bool
         reasons=[
             {"code": r.code, "priority": r.priority, "text": r.text} for r in assessment.reasons
         ],
-        first_read_due=_first_read_due(assessment.priority, received),
-        first_contact_due=due_at(
-            priority=assessment.priority, received_at=received, what="first_contact"
-        ),
         many_from_network=many_from_network,
     )
-    case.next_due_at = _next_due(case)
+    count_targets(case, start=report.received_at, contactable=report.contactable)
+    set_next_target(case)
+    return case
+
+
+def open_case(
+    *, report: ReceivedReport, assessment: Assessment, many_from_network: bool = False
+) -> Case:
+    """Every report becomes a case, with its triage, inside the submission's transaction.
+
+    ``many_from_network`` marks a report sent when its network had already sent more than
+    HAVEN_SUBMISSIONS_PER_WINDOW in the window; the mark is in case.opened's detail too.
+    """
+    case = build_case(report=report, assessment=assessment, many_from_network=many_from_network)
     case.save()
     record_event(
-        action="case.opened",
+        action=Action.CASE_OPENED,
         report_id=report.id,
         detail={
             "case": str(case.id),
@@ -110,7 +207,7 @@ def _locked(case: Case) -> Case:
     return Case.objects.select_for_update().get(pk=case.pk)
 
 
-def _refuse(*, action: str, case: Case, by: User, message: str, **detail: Any) -> CaseRuleBroken:
+def _refuse(*, action: Action, case: Case, by: User, message: str, **detail: Any) -> CaseRuleBroken:
     """Record a refusal in its own transaction (the refused change has rolled back)."""
     with transaction.atomic():
         record_event(
@@ -132,14 +229,14 @@ def claim_case(*, case: Case, by: User) -> Case:
             current.assigned_to_id = by.pk
             current.save(update_fields=["assigned_to"])
             record_event(
-                action="case.claimed",
+                action=Action.CASE_CLAIMED,
                 actor=by,
                 report_id=current.report_id,
                 detail={"case": str(current.id)},
             )
     if taken:
         raise _refuse(
-            action="case.claim_refused",
+            action=Action.CASE_CLAIM_REFUSED,
             case=current,
             by=by,
             message="Someone else has already claimed this case.",
@@ -155,7 +252,7 @@ def assign_case(*, case: Case, to: User | None, by: User) -> Case:
         current.assigned_to_id = to.pk if to is not None else None
         current.save(update_fields=["assigned_to"])
         record_event(
-            action="case.assigned",
+            action=Action.CASE_ASSIGNED,
             actor=by,
             report_id=current.report_id,
             detail={"case": str(current.id), "from": previous, "to": current.assigned_to_id},
@@ -177,20 +274,32 @@ def _make_move(current: Case, *, to: str, move: Move, by: User, reason: str, **d
         reason_sealed=sealed,
     )
     detail = {"case": str(current.id), "from": current.status, "to": to, **detail}
-    if move.threshold is not None:
-        detail["meets_threshold"] = move.threshold
+    # Closed has one way out, the reopening.
+    reopening = current.status == Status.CLOSED
+    fields = ["status", "closed_at", *NEXT_TARGET_FIELDS]
     current.status = to
     current.closed_at = now if to == Status.CLOSED else None
-    current.next_due_at = _next_due(current)
-    current.save(update_fields=["status", "closed_at", "next_due_at"])
-    action = "case.threshold_decided" if move.threshold is not None else "case.status_changed"
+    if move.threshold is not None:
+        detail["meets_threshold"] = move.threshold
+        current.threshold_decided_at = now
+        fields.append("threshold_decided_at")
+    if reopening:
+        detail["targets"] = _restart_targets(current, at=now)
+        fields += REOPENING_FIELDS
+    set_next_target(current)
+    current.save(update_fields=fields)
+    action = (
+        Action.CASE_THRESHOLD_DECIDED if move.threshold is not None else Action.CASE_STATUS_CHANGED
+    )
     record_event(action=action, actor=by, report_id=current.report_id, detail=detail)
 
 
 def change_status(*, case: Case, to: str, by: User, reason: str = "") -> Case:
     """Move the case along the lifecycle table; illegal moves and missing reasons are refused.
 
-    The moves only the bulk close makes (``Move.only_in_bulk``) are refused here.
+    The moves only the bulk close makes (``Move.only_in_bulk``) are refused here. A threshold
+    decision meets the threshold-decision target. Reopening a closed case starts its unmet
+    targets again from that moment (``_restart_targets``); the event names the targets counted.
     """
     reason = reason.strip()
     with transaction.atomic():
@@ -202,7 +311,7 @@ def change_status(*, case: Case, to: str, by: User, reason: str = "") -> Case:
             _make_move(current, to=to, move=move, by=by, reason=reason)
     if move is None:
         raise _refuse(
-            action="case.transition_refused",
+            action=Action.CASE_TRANSITION_REFUSED,
             case=current,
             by=by,
             message=f"A case cannot go from {current.get_status_display()} to {to}.",
@@ -219,10 +328,10 @@ def record_first_read(*, case: Case, by: User) -> bool:
             return False
         current.first_read_at = timezone.now()
         current.first_read_by_id = by.pk
-        current.next_due_at = _next_due(current)
-        current.save(update_fields=["first_read_at", "first_read_by", "next_due_at"])
+        set_next_target(current)
+        current.save(update_fields=["first_read_at", "first_read_by", *NEXT_TARGET_FIELDS])
         record_event(
-            action="case.first_read",
+            action=Action.CASE_FIRST_READ,
             actor=by,
             report_id=current.report_id,
             detail={"case": str(current.id)},
@@ -232,7 +341,11 @@ def record_first_read(*, case: Case, by: User) -> bool:
 
 
 def change_priority(*, case: Case, to: str, by: User, reason: str) -> Case:
-    """An advisor's override; the computed priority and its reasons stay as they were."""
+    """An advisor's override; the computed priority and its reasons stay as they were.
+
+    The targets not yet met are counted again under the new priority, from receipt (or from the
+    reopening, for a reopened case).
+    """
     reason = reason.strip()
     if to not in Priority.values:
         raise CaseRuleBroken("Choose a priority from P1 to P4.")
@@ -253,20 +366,19 @@ def change_priority(*, case: Case, to: str, by: User, reason: str) -> Case:
             reason_sealed=sealed,
         )
         record_event(
-            action="case.priority_changed",
+            action=Action.CASE_PRIORITY_CHANGED,
             actor=by,
             report_id=current.report_id,
             detail={"case": str(current.id), "from": current.priority, "to": to},
         )
         current.priority = to
-        current.first_read_due = _first_read_due(to, current.received_at)
-        current.first_contact_due = due_at(
-            priority=to, received_at=current.received_at, what="first_contact"
+        count_targets(
+            current,
+            start=current.reopened_at or current.received_at,
+            contactable=current.report.contactable,
         )
-        current.next_due_at = _next_due(current)
-        current.save(
-            update_fields=["priority", "first_read_due", "first_contact_due", "next_due_at"]
-        )
+        set_next_target(current)
+        current.save(update_fields=["priority", *DUE_FIELDS, *NEXT_TARGET_FIELDS])
     return current
 
 
@@ -280,7 +392,7 @@ def add_note(*, case: Case, by: User, kind: str, text: str) -> Note:
             case=case, at=timezone.now(), by=by, kind=kind, key_id=key_id, sealed=sealed
         )
         record_event(
-            action="case.note_added",
+            action=Action.CASE_NOTE_ADDED,
             actor=by,
             report_id=case.report_id,
             detail={"case": str(case.id), "kind": kind},
@@ -297,7 +409,10 @@ def log_contact_attempt(
     at: datetime | None = None,
     note: str = "",
 ) -> ContactAttempt:
-    """Record an attempt to reach the reporter; speaking to them meets the first-contact target."""
+    """Record an attempt to reach the reporter; speaking to them meets the first-contact target.
+
+    A conversation from before the case was last reopened does not meet the reopened case's.
+    """
     with transaction.atomic():
         current = _locked(case)
         when = at or timezone.now()
@@ -313,12 +428,13 @@ def log_contact_attempt(
             key_id=key_id,
             sealed_note=sealed,
         )
-        if outcome == "spoke" and current.first_contact_at is None:
+        since_reopened = current.reopened_at is None or when >= current.reopened_at
+        if outcome == "spoke" and current.first_contact_at is None and since_reopened:
             current.first_contact_at = when
-            current.next_due_at = _next_due(current)
-            current.save(update_fields=["first_contact_at", "next_due_at"])
+            set_next_target(current)
+            current.save(update_fields=["first_contact_at", *NEXT_TARGET_FIELDS])
         record_event(
-            action="case.contact_attempted",
+            action=Action.CASE_CONTACT_ATTEMPTED,
             actor=by,
             report_id=current.report_id,
             detail={"case": str(current.id), "method": method, "outcome": outcome},
@@ -347,7 +463,7 @@ def add_safety_action(
             owner_sealed=owner_sealed,
         )
         record_event(
-            action="case.safety_action_added",
+            action=Action.CASE_SAFETY_ACTION_ADDED,
             actor=by,
             report_id=case.report_id,
             detail={"case": str(case.id), "action": item.pk},
@@ -364,7 +480,7 @@ def complete_safety_action(*, item: SafetyAction, by: User) -> SafetyAction:
         changed = SafetyAction.objects.filter(pk=item.pk, done_at__isnull=True).update(done_at=now)
         if changed:
             record_event(
-                action="case.safety_action_done",
+                action=Action.CASE_SAFETY_ACTION_DONE,
                 actor=by,
                 report_id=item.case.report_id,
                 detail={"case": str(item.case_id), "action": item.pk},
@@ -389,7 +505,7 @@ def link_cases(*, case: Case, other: Case, by: User | None, reason: str) -> Case
             from_case=case, to_case=other, at=timezone.now(), by=by, reason=reason
         )
         record_event(
-            action="case.linked",
+            action=Action.CASE_LINKED,
             actor=by,
             report_id=case.report_id,
             detail={"case": str(case.id), "other": str(other.id), "reason": reason},
@@ -480,7 +596,7 @@ def close_in_bulk(*, case_ids: Sequence[uuid.UUID], by: User, reason: str) -> Bu
                     refuse_access(case=case, by=by, batch=batch)
                 else:
                     record_event(
-                        action="case.bulk_close_refused",
+                        action=Action.CASE_BULK_CLOSE_REFUSED,
                         actor=by,
                         report_id=case.report_id,
                         detail={"case": str(case.id), "why": why.value, "batch": batch},
@@ -496,17 +612,25 @@ def close_in_bulk(*, case_ids: Sequence[uuid.UUID], by: User, reason: str) -> Bu
 class TimeLeft:
     due: datetime | None
     seconds: int | None  # negative when overdue
+    target: str = ""  # the TargetName due next, "" when none is
 
     @property
     def overdue(self) -> bool:
         return self.seconds is not None and self.seconds < 0
 
+    @property
+    def label(self) -> str | Promise:
+        """The next target in words ("Threshold decision"), "" when none is due."""
+        return TargetName(self.target).label if self.target else ""
+
 
 def time_left(case: Case, now: datetime | None = None) -> TimeLeft:
+    """How long until the case's next target (``next_due_at``), and which target it is."""
     if case.next_due_at is None:
         return TimeLeft(None, None)
     now = now or timezone.now()
-    return TimeLeft(case.next_due_at, int((case.next_due_at - now).total_seconds()))
+    seconds = int((case.next_due_at - now).total_seconds())
+    return TimeLeft(case.next_due_at, seconds, case.next_target)
 
 
 def can_open(case: Case, user: User) -> bool:
@@ -539,7 +663,7 @@ def restrict_case(*, case: Case, by: User, allowed: list[User], reason: str) -> 
             case=current, at=timezone.now(), by=by, kind="fact", key_id=key_id, sealed=sealed
         )
         record_event(
-            action="case.restricted",
+            action=Action.CASE_RESTRICTED,
             actor=by,
             report_id=current.report_id,
             detail={"case": str(current.id), "people": sorted(people)},
@@ -554,7 +678,7 @@ def lift_restriction(*, case: Case, by: User) -> Case:
         current.restricted = False
         current.save(update_fields=["restricted"])
         record_event(
-            action="case.restriction_lifted",
+            action=Action.CASE_RESTRICTION_LIFTED,
             actor=by,
             report_id=current.report_id,
             detail={"case": str(current.id)},
@@ -570,5 +694,5 @@ def refuse_access(*, case: Case, by: User, batch: str = "") -> None:
     detail = {"case": str(case.id), **({"batch": batch} if batch else {})}
     with transaction.atomic():
         record_event(
-            action="case.access_refused", actor=by, report_id=case.report_id, detail=detail
+            action=Action.CASE_ACCESS_REFUSED, actor=by, report_id=case.report_id, detail=detail
         )

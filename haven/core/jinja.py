@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
-from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader
 
@@ -100,35 +99,6 @@ def duration(seconds: int) -> str:
     return f"{mins} min"
 
 
-def may(user: Any, permission: str) -> bool:
-    """Whether the signed-in person's role grants ``permission`` (for showing links only)."""
-    from haven.accounts.services import has_permission
-
-    if not getattr(user, "is_authenticated", False):
-        return False
-    # Nothing of the staff side is offered until the second factor is passed.
-    verified = getattr(user, "is_verified", None)
-    return bool(verified and verified()) and has_permission(user, permission)
-
-
-# The staff menu: (permission needed, URL name, label, the ``nav`` value that marks it active).
-STAFF_MENU = [
-    ("cases.view", "staff:queue", "Queue", "queue"),
-    ("reports.view", "staff:reports", "Reports", "reports"),
-    ("team.view", "staff:team", "Team", "team"),
-    ("audit.view", "staff:audit", "Audit", "audit"),
-]
-
-
-def staff_navigation(user: Any, active: str | None) -> list[dict[str, Any]]:
-    labels = {"Queue": _("Queue"), "Reports": _("Reports"), "Team": _("Team"), "Audit": _("Audit")}
-    return [
-        {"href": reverse(name), "text": labels[label], "active": active == key}
-        for permission, name, label, key in STAFF_MENU
-        if may(user, permission)
-    ]
-
-
 def environment(**options: Any) -> Environment:
     options["loader"] = ChoiceLoader(
         [
@@ -149,8 +119,6 @@ def environment(**options: Any) -> Environment:
         field=govuk.field_params,
         error_summary=govuk.error_summary,
         duration=duration,
-        may=may,
-        staff_navigation=staff_navigation,
     )
     env.filters["datetime"] = datetime_format
     env.filters["tel"] = tel

@@ -6,7 +6,6 @@ from django.utils.translation import gettext_lazy as _
 
 from haven.cases.models import Case
 from haven.linking import normalise
-from haven.reporting.models import Report
 
 
 class Kind(models.TextChoices):
@@ -25,8 +24,11 @@ class IdentifierIndex(models.Model):
     stored in plaintext. A report mentions each (kind, digest, platform) once.
     """
 
-    # Where the identifier was written; the row goes with the report.
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # Where the identifier was written; the row goes with the report. By name: reporting sits
+    # above linking and indexes each report it receives.
+    report = models.ForeignKey(
+        "reporting.Report", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     # The report's case, copied so that the lookup reads this table and the case, not three.
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="identifiers")
     kind = models.CharField(max_length=8, choices=Kind.choices)

@@ -12,22 +12,22 @@ import hashlib
 import hmac
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import ngettext
 
+from haven.audit.actions import Action
 from haven.audit.services import record_event
 from haven.cases.lifecycle import Status
 from haven.cases.models import Case, CaseLink
 from haven.cases.services import link_cases
 from haven.linking import normalise
 from haven.linking.models import IdentifierIndex, Kind
-from haven.reporting.journey import Answers
-from haven.reporting.models import Report
 
 # A report that lists hundreds of identifiers is more likely abuse of the form than a report;
 # the first ones are kept.
@@ -37,6 +37,10 @@ MAX_IDENTIFIERS_PER_REPORT = 100
 MAX_AUTOMATIC_LINKS = 20
 
 KIND_ORDER = [k.value for k in Kind]
+
+# A report's answers by step, as the public journey keeps them (``reporting.journey.Answers``):
+# reporting sits above linking, so only their shape is named here.
+Answers = Mapping[str, Mapping[str, Any]]
 
 
 def blind_index(*, kind: str, value: str) -> str:
@@ -101,17 +105,16 @@ def _service_numbers() -> set[str]:
     return {number for number in map(normalise.phone, written) if number}
 
 
-def index_report(*, report: Report, answers: Answers) -> list[IdentifierIndex]:
-    """Store the blind indexes of the identifiers in ``answers`` for ``report`` and its case.
+def identifier_rows(*, case: Case, answers: Answers) -> list[IdentifierIndex]:
+    """The blind indexes of the identifiers in ``answers`` for ``case`` and its report, not saved.
 
-    Rules: call it inside the submission's transaction, after the case is opened; only digests
-    are stored, never an identifier or a platform name; each (kind, digest, platform) once per
-    report; at most MAX_IDENTIFIERS_PER_REPORT.
+    Only digests, never an identifier or a platform name; each (kind, digest, platform) once per
+    report; at most MAX_IDENTIFIERS_PER_REPORT. ``index_report`` saves them; the development
+    seeding saves many reports' rows in bulk.
     """
-    case = report.case
-    rows = [
+    return [
         IdentifierIndex(
-            report=report,
+            report_id=case.report_id,
             case=case,
             kind=identifier.kind,
             digest=blind_index(kind=identifier.kind, value=identifier.value),
@@ -119,6 +122,12 @@ def index_report(*, report: Report, answers: Answers) -> list[IdentifierIndex]:
         )
         for identifier in identifiers_in_answers(answers)
     ]
+
+
+def index_report(*, case: Case, answers: Answers) -> list[IdentifierIndex]:
+    """Store the blind indexes of ``answers`` (``identifier_rows``) inside the submission's
+    transaction, after the case is opened."""
+    rows = identifier_rows(case=case, answers=answers)
     IdentifierIndex.objects.bulk_create(rows)
     return rows
 
@@ -182,7 +191,7 @@ def _own_identifiers(case: Case) -> list[tuple[str, str, str]]:
     )
 
 
-def link_new_report(*, report: Report) -> list[CaseLink]:
+def link_new_report(*, case: Case) -> list[CaseLink]:
     """Link a newly received report's case to every OPEN case that shares an identifier with it.
 
     Rules: run it in the submission's transaction, after ``index_report``. For each other case
@@ -197,7 +206,6 @@ def link_new_report(*, report: Report) -> list[CaseLink]:
     the same transaction, locks the audit chain's head, so submissions reach this point one at
     a time, and each sees the rows of every submission committed before it.
     """
-    case = report.case
     kinds: dict[uuid.UUID, set[str]] = defaultdict(set)
     received: dict[uuid.UUID, datetime] = {}
     for match in _matches(case=case, mine=_own_identifiers(case)):
@@ -216,7 +224,7 @@ def link_new_report(*, report: Report) -> list[CaseLink]:
             if link is None:
                 continue
             record_event(
-                action="case.identifier_match",
+                action=Action.CASE_IDENTIFIER_MATCH,
                 report_id=other.report_id,
                 detail={"case": str(other.id), "other": str(case.id), "kinds": matched},
             )

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from haven.reporting import questions as q
-from haven.reporting.models import Audience
+from haven.triage.rules import Audience
 
 Answers = dict[str, dict[str, Any]]
 

@@ -5,12 +5,7 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class Audience(models.TextChoices):
-    CHILD = "child", _("a child or young person")
-    PARENT = "parent", _("a parent or carer")
-    PUBLIC = "member_of_public", _("a member of the public")
-    PROFESSIONAL = "professional", _("a professional who works with children")
+from haven.triage.rules import Audience
 
 
 class Channel(models.TextChoices):

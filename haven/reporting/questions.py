@@ -25,7 +25,8 @@ from django.utils.translation import gettext_lazy as _
 
 from haven.core import govuk
 from haven.core.govuk import DatePartsBase, MonthYearField, display_date
-from haven.reporting.models import AgeBand, Audience
+from haven.reporting.models import AgeBand
+from haven.triage.rules import Audience
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrPromise

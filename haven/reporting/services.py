@@ -13,14 +13,16 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from haven.audit.actions import Action
 from haven.audit.services import record_event
 from haven.cases.services import open_case
 from haven.core import crockford
 from haven.linking.services import index_report, link_new_report
 from haven.reporting import journey
-from haven.reporting.models import AgeBand, Answer, Audience, Report, SubmissionCounter
+from haven.reporting.models import AgeBand, Answer, Report, SubmissionCounter
+from haven.sealing.keystore import KeyStore
 from haven.sealing.services import reporter_keys, seal
-from haven.triage.rules import Inputs
+from haven.triage.rules import Audience, Inputs
 from haven.triage.services import Assessment, assess
 
 REFERENCE_LENGTH = 8  # 40 bits: unique by constraint, retried on the rare collision
@@ -99,6 +101,43 @@ class Receipt:
     followup_code: str | None
 
 
+def build_report(
+    *,
+    audience: str,
+    kept: journey.Answers,
+    inputs: dict[str, Any],
+    code: str,
+    submission_key: str,
+    received_at: datetime,
+    store: KeyStore | None = None,
+) -> Report:
+    """A report as it is stored, not yet saved: its answers sealed with the current key, a
+    reporter key pair wrapped under the follow-up code, and an HMAC verifier of that code.
+
+    ``submit_report`` saves one; the development seeding saves thousands in bulk (``store``
+    lets it seal without asking the key store each time).
+    """
+    report_id = uuid.uuid4()
+    sealed = seal(
+        record_id=str(report_id), contents={"audience": audience, "answers": kept}, store=store
+    )
+    keys = reporter_keys(followup_code=crockford.normalise(code), record_id=str(report_id))
+    return Report(
+        id=report_id,
+        reference=new_reference(),
+        received_at=received_at,
+        audience=audience,
+        sealed_key_id=sealed.key_id,
+        sealed=sealed.ciphertext,
+        followup_verifier=followup_verifier(code),
+        reporter_public_key=keys.public_key,
+        reporter_key_wrapped=keys.wrapped_private_key,
+        reporter_key_salt=keys.salt,
+        submission_key=submission_key,
+        **inputs,
+    )
+
+
 class SubmissionRefused(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -135,10 +174,16 @@ def submit_report(
     inputs = triage_inputs(kept)
     # Triage reads the narrative here, before it is sealed; only its outcome is stored.
     assessment = assess_answers(audience=audience, kept=kept, inputs=inputs)
-    report_id = uuid.uuid4()
     code = followup_code or new_followup_code()
-    sealed = seal(record_id=str(report_id), contents={"audience": audience, "answers": kept})
-    keys = reporter_keys(followup_code=crockford.normalise(code), record_id=str(report_id))
+    # Sealed once, outside the retries: only the reference is drawn again.
+    report = build_report(
+        audience=audience,
+        kept=kept,
+        inputs=inputs,
+        code=code,
+        submission_key=submission_key,
+        received_at=received_at,
+    )
     for _attempt in range(5):
         try:
             with transaction.atomic():
@@ -148,28 +193,21 @@ def submit_report(
                 many_from_network = client_bucket is not None and _count_submission(
                     client_bucket, received_at
                 )
-                report = Report.objects.create(
-                    id=report_id,
-                    reference=new_reference(),
-                    received_at=received_at,
-                    audience=audience,
-                    sealed_key_id=sealed.key_id,
-                    sealed=sealed.ciphertext,
-                    followup_verifier=followup_verifier(code),
-                    reporter_public_key=keys.public_key,
-                    reporter_key_wrapped=keys.wrapped_private_key,
-                    reporter_key_salt=keys.salt,
-                    submission_key=submission_key,
-                    **inputs,
-                )
+                report.reference = new_reference()
+                report.save(force_insert=True)
                 record_event(
-                    action="report.received",
+                    action=Action.REPORT_RECEIVED,
                     report_id=report.id,
                     detail={"channel": report.channel, "audience": audience},
                 )
-                open_case(report=report, assessment=assessment, many_from_network=many_from_network)
-                index_report(report=report, answers=kept)
-                link_new_report(report=report)
+                case = open_case(
+                    report=report, assessment=assessment, many_from_network=many_from_network
+                )
+                # Cached both ways, as opening it from the report would: the confirmation
+                # page reads the case's triage.
+                report.case = case
+                index_report(case=case, answers=kept)
+                link_new_report(case=case)
             return Receipt(report=report, followup_code=code)
         except IntegrityError:
             # Either a concurrent request sent this draft first, or the reference collided.
@@ -232,4 +270,4 @@ def client_bucket(remote_addr: str, forwarded_for: str) -> str:
 
 def record_refusal(reason: str) -> None:
     with transaction.atomic():
-        record_event(action="report.refused", detail={"reason": reason})
+        record_event(action=Action.REPORT_REFUSED, detail={"reason": reason})

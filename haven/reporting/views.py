@@ -19,9 +19,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from haven.core.parsing import positive_int
 from haven.reporting import drafts, journey, services, summary
 from haven.reporting.drafts import DraftExpired, DraftMissing, DraftState
-from haven.reporting.models import Audience, Report
+from haven.reporting.models import Report
 from haven.reporting.questions import CHILD_FRIEND, MAX_PLATFORMS, AudienceForm
 from haven.sealing.keystore import KeyUnavailable
+from haven.triage.rules import Audience
 
 log = logging.getLogger(__name__)
 

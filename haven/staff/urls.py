@@ -1,20 +1,37 @@
 from django.urls import include, path
 
 from haven.accounts import views as accounts
-from haven.staff import views
+from haven.staff.views import audit, case, case_actions, queue, reports, team
 
 app_name = "staff"
+
+# Each verb on a case has its own URL and view, POST only; the case page itself only shows.
+CASE = "cases/<uuid:case_id>/"
 
 urlpatterns = [
     path("sign-in/", accounts.SignInView.as_view(), name="login"),
     path("sign-out/", accounts.SignOutView.as_view(), name="logout"),
     path("account/", include("haven.accounts.urls")),
-    path("", views.reports, name="reports"),
-    path("reports/<uuid:report_id>/", views.report, name="report"),
-    path("queue/", views.queue, name="queue"),
-    path("queue/close/", views.close_cases, name="close_cases"),
-    path("cases/<uuid:case_id>/", views.case_detail, name="case"),
-    path("cases/<uuid:case_id>/assign/", views.assign, name="assign"),
-    path("team/", views.team, name="team"),
-    path("audit/", views.audit, name="audit"),
+    path("", reports.reports, name="reports"),
+    path("reports/<uuid:report_id>/", reports.report, name="report"),
+    path("queue/", queue.queue, name="queue"),
+    path("queue/close/", queue.close_cases, name="close_cases"),
+    path(CASE, case.case_detail, name="case"),
+    path(f"{CASE}claim/", case_actions.claim, name="case_claim"),
+    path(f"{CASE}status/", case_actions.change_status, name="case_status"),
+    path(f"{CASE}priority/", case_actions.change_priority, name="case_priority"),
+    path(f"{CASE}notes/", case_actions.add_note, name="case_note"),
+    path(f"{CASE}contacts/", case_actions.log_contact_attempt, name="case_contact"),
+    path(f"{CASE}safety/", case_actions.add_safety_action, name="case_safety"),
+    path(
+        f"{CASE}safety/<int:action_id>/done/",
+        case_actions.complete_safety_action,
+        name="case_safety_done",
+    ),
+    path(f"{CASE}links/", case_actions.link, name="case_link"),
+    path(f"{CASE}restrict/", case_actions.restrict, name="case_restrict"),
+    path(f"{CASE}restriction/lift/", case_actions.lift_restriction, name="case_lift_restriction"),
+    path(f"{CASE}assign/", team.assign, name="assign"),
+    path("team/", team.team, name="team"),
+    path("audit/", audit.audit, name="audit"),
 ]

@@ -167,7 +167,11 @@ def add_working_days(start: datetime.datetime, days: int) -> datetime.datetime:
 
 
 def due_at(*, priority: str, received_at: datetime.datetime, what: str) -> datetime.datetime | None:
-    """When ``what`` ("first_read" or "first_contact") is due for a report of this priority."""
+    """When the target ``what`` (a ``TargetName``) is due for a case of this priority, or None.
+
+    The clock starts at ``received_at``: the report's receipt, or the moment a closed case was
+    reopened (its targets then start again).
+    """
     target = _targets()[priority][what]
     if target is None:
         return None

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from haven.audit.actions import Action
 from haven.audit.services import record_event
 from haven.sealing.keystore import keystore
 
@@ -18,5 +19,5 @@ class Command(BaseCommand):
         store = keystore()
         previous = store.current().key_id if store.has_current() else None
         pair = store.create()
-        record_event(action="keys.rotated", detail={"from": previous, "to": pair.key_id})
+        record_event(action=Action.KEYS_ROTATED, detail={"from": previous, "to": pair.key_id})
         self.stdout.write(f"Created key pair {pair.key_id}; new reports are sealed with it.")

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from haven.cases.seeding import seed_reports
+from haven.devtools.seeding import seed_reports
 from haven.sealing.keystore import KeyUnavailable
 
 

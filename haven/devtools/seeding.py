@@ -36,26 +36,25 @@ from django.utils import timezone
 
 from haven.accounts.models import StaffProfile
 from haven.accounts.roles import Role
+from haven.audit.actions import Action
 from haven.audit.services import record_event
 from haven.cases.lifecycle import Status
 from haven.cases.models import Case, CaseAccess, CaseLink
-from haven.cases.services import _first_read_due, _next_due
+from haven.cases.services import build_case, set_next_target
 from haven.core import crockford
 from haven.linking.models import IdentifierIndex
-from haven.linking.services import blind_index, identifiers_in_answers, platform_tag
-from haven.reporting import journey
-from haven.reporting.models import Audience, Report
+from haven.linking.services import identifier_rows
+from haven.reporting.models import Report
 from haven.reporting.services import (
     assess_answers,
-    followup_verifier,
+    build_report,
     kept_answers,
     new_followup_code,
     new_reference,
     triage_inputs,
 )
 from haven.sealing.keystore import KeyPair, KeyUnavailable, keystore
-from haven.sealing.services import reporter_keys, seal
-from haven.triage.services import due_at
+from haven.triage.rules import Audience
 
 SUBMISSION_KEY_PREFIX = "seeded-"
 SYNTHETIC_STAFF = tuple(f"synthetic-advisor-{n:02d}" for n in range(1, 9))
@@ -137,6 +136,8 @@ OPEN_STATUS_WEIGHTS = {
     Status.MONITORING.value: 5,
 }
 RESTRICTED_SHARE = 0.002
+# Statuses in which no one has yet decided whether the case meets the threshold.
+UNDECIDED = {Status.NEW.value, Status.ASSESSING.value}
 # Statuses a case reaches only after someone spoke to the reporter.
 CONTACTED = {
     Status.PLANNING.value,
@@ -278,7 +279,7 @@ def _status(rng: random.Random, age: datetime.timedelta) -> str:
     return _pick(rng, OPEN_STATUS_WEIGHTS)
 
 
-def _live(rng: random.Random, case: Case, plan: Plan) -> None:
+def _live(rng: random.Random, case: Case, plan: Plan, *, contactable: bool) -> None:
     """Give the case a status, an advisor and the times a case in that status would have."""
     now = plan.now
     case.status = _status(rng, now - case.received_at)
@@ -294,17 +295,24 @@ def _live(rng: random.Random, case: Case, plan: Plan) -> None:
         case.assigned_to_id = rng.choice(plan.staff_ids) if rng.random() < 0.92 else None
         case.first_read_at = later(case.received_at, case.first_read_due)
         case.first_read_by_id = case.assigned_to_id or rng.choice(plan.staff_ids)
-        reached = case.status in CONTACTED or (case.status == Status.CLOSED and rng.random() < 0.5)
+        if case.status not in UNDECIDED:
+            case.threshold_decided_at = later(case.first_read_at, case.threshold_decision_due)
+        # Only a reporter who left a way to be reached can be spoken to.
+        reached = contactable and (
+            case.status in CONTACTED or (case.status == Status.CLOSED and rng.random() < 0.5)
+        )
         if reached:
-            case.first_contact_at = later(case.first_read_at, case.first_contact_due)
+            case.first_contact_at = later(
+                case.threshold_decided_at or case.first_read_at, case.first_contact_due
+            )
     elif rng.random() < 0.1:
         case.assigned_to_id = rng.choice(plan.staff_ids)
     if case.status == Status.CLOSED:
-        start = case.first_contact_at or case.first_read_at or case.received_at
-        case.closed_at = start + (now - start) * rng.random()
+        start = case.first_contact_at or case.threshold_decided_at or case.first_read_at
+        case.closed_at = start + (now - start) * rng.random()  # type: ignore[operator]
     # A few cases are restricted to named people (say, the person of concern is a colleague).
     case.restricted = rng.random() < RESTRICTED_SHARE
-    case.next_due_at = _next_due(case)
+    set_next_target(case)
 
 
 @dataclass
@@ -316,7 +324,11 @@ class Batch:
 
 
 def build_batch(size: int, plan: Plan, rng: random.Random, store: CurrentKeyOnly) -> Batch:
-    """``size`` reports, sealed, with their triaged cases, not yet saved."""
+    """``size`` reports, sealed, with their triaged cases, not yet saved.
+
+    Built by the same builders a submission uses (``build_report``, ``build_case``,
+    ``identifier_rows``), then given a life by ``_live``.
+    """
     batch = Batch()
     for _ in range(size):
         audience = _pick(rng, AUDIENCES)
@@ -324,70 +336,24 @@ def build_batch(size: int, plan: Plan, rng: random.Random, store: CurrentKeyOnly
         kept = kept_answers(audience, answers)
         inputs = triage_inputs(kept)
         assessment = assess_answers(audience=audience, kept=kept, inputs=inputs)
-        report_id = uuid.uuid4()
-        code = new_followup_code()
-        sealed = seal(
-            record_id=str(report_id),
-            contents={"audience": audience, "answers": kept},
+        report = build_report(
+            audience=audience,
+            kept=kept,
+            inputs=inputs,
+            code=new_followup_code(),
+            submission_key=f"{SUBMISSION_KEY_PREFIX}{plan.run_tag}-{secrets.token_hex(22)}",
+            received_at=_received_at(rng, plan),
             store=store,
         )
-        keys = reporter_keys(followup_code=crockford.normalise(code), record_id=str(report_id))
-        received = _received_at(rng, plan)
-        report = Report(
-            id=report_id,
-            reference=new_reference(),
-            received_at=received,
-            audience=audience,
-            sealed_key_id=sealed.key_id,
-            sealed=sealed.ciphertext,
-            followup_verifier=followup_verifier(code),
-            reporter_public_key=keys.public_key,
-            reporter_key_wrapped=keys.wrapped_private_key,
-            reporter_key_salt=keys.salt,
-            submission_key=f"{SUBMISSION_KEY_PREFIX}{plan.run_tag}-{secrets.token_hex(22)}",
-            **inputs,
-        )
-        # As open_case builds it; saved in bulk below rather than one by one.
-        case = Case(
-            report=report,
-            reference=report.reference,
-            received_at=received,
-            audience=audience,
-            concerns=report.concerns,
-            scope=assessment.scope,
-            out_category=assessment.out_category,
-            computed_priority=assessment.priority,
-            priority=assessment.priority,
-            reasons=[
-                {"code": r.code, "priority": r.priority, "text": r.text} for r in assessment.reasons
-            ],
-            first_read_due=_first_read_due(assessment.priority, received),
-            first_contact_due=due_at(
-                priority=assessment.priority, received_at=received, what="first_contact"
-            ),
-        )
-        _live(rng, case, plan)
+        case = build_case(report=report, assessment=assessment)
+        _live(rng, case, plan, contactable=report.contactable)
         batch.reports.append(report)
         batch.cases.append(case)
         if case.restricted:
             named = {case.assigned_to_id or plan.staff_ids[0], plan.staff_ids[0]}
             batch.others += [CaseAccess(case=case, user_id=user_id) for user_id in named]
-        batch.others += _identifier_rows(report, case, kept)
+        batch.others += identifier_rows(case=case, answers=kept)
     return batch
-
-
-def _identifier_rows(report: Report, case: Case, answers: journey.Answers) -> list[Model]:
-    """The blind indexes ``index_report`` would store for this report, not yet saved."""
-    return [
-        IdentifierIndex(
-            report=report,
-            case=case,
-            kind=identifier.kind,
-            digest=blind_index(kind=identifier.kind, value=identifier.value),
-            platform=platform_tag(identifier.platform),
-        )
-        for identifier in identifiers_in_answers(answers)
-    ]
 
 
 def insert_batch(plan: Plan, size: int) -> int:
@@ -487,7 +453,7 @@ def seed_reports(
                 progress(done)
     links = link_shared_identifiers(run_tag=plan.run_tag)
     with transaction.atomic():
-        record_event(action="reports.seeded", detail={"count": done, "links": links})
+        record_event(action=Action.REPORTS_SEEDED, detail={"count": done, "links": links})
     return done
 
 

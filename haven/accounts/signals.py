@@ -11,6 +11,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 
 from haven.accounts import services
+from haven.audit.actions import Action
 from haven.audit.services import record_event
 
 
@@ -18,19 +19,19 @@ from haven.audit.services import record_event
 def signed_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if request is not None and hasattr(request, "session"):
         services.stamp_new_session(request, user)
-    record_event(action="staff.signed_in", actor=user)
+    record_event(action=Action.STAFF_SIGNED_IN, actor=user)
 
 
 @receiver(user_logged_out)
 def signed_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     # A session the middleware ended has its own event (staff.session_ended).
     if user is not None and not getattr(request, "haven_session_ended", False):
-        record_event(action="staff.signed_out", actor=user)
+        record_event(action=Action.STAFF_SIGNED_OUT, actor=user)
 
 
 @receiver(user_login_failed)
 def sign_in_failed(sender: Any, credentials: Any, request: Any = None, **kwargs: Any) -> None:
-    record_event(action="staff.sign_in_failed")
+    record_event(action=Action.STAFF_SIGN_IN_FAILED)
 
 
 @receiver(user_locked_out)
@@ -43,4 +44,4 @@ def locked_out(sender: Any, request: Any, username: Any, ip_address: Any, **kwar
         .values_list("pk", flat=True)
         .first()
     )
-    record_event(action="staff.locked_out", detail={"account": account})
+    record_event(action=Action.STAFF_LOCKED_OUT, detail={"account": account})

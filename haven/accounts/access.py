@@ -29,6 +29,7 @@ from django.urls import reverse
 
 from haven.accounts import services
 from haven.accounts.roles import KNOWN
+from haven.audit.actions import Action
 from haven.audit.services import record_event
 
 View = Callable[..., HttpResponse]
@@ -46,14 +47,14 @@ def refuse(request: HttpRequest, *, reason: str) -> HttpResponse:
     """The 403 page, with an audit event naming who was refused where."""
     with transaction.atomic():
         record_event(
-            action="staff.refused",
+            action=Action.STAFF_REFUSED,
             actor=request.user,
             detail={
                 "view": request.resolver_match.view_name if request.resolver_match else "",
                 **({"reason": reason} if reason != "not_staff" else {}),
             },
         )
-    return render(request, "staff/refused.html", {"reason": reason}, status=403)
+    return render(request, "accounts/refused.html", {"reason": reason}, status=403)
 
 
 def second_factor_url(request: HttpRequest, next_url: str | None = None) -> str:

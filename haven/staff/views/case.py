@@ -1,0 +1,262 @@
+"""The case page: it only shows. Each change posts to its own view in ``case_actions``."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, cast
+
+from django import forms
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from haven.accounts.access import requires
+from haven.accounts.services import has_permission
+from haven.audit.actions import Action
+from haven.audit.services import record_event
+from haven.cases import services
+from haven.cases.lifecycle import Status, moves_from
+from haven.cases.models import Case, CaseAccess, CaseLink, NoteKind, SafetyAction
+from haven.cases.services import open_text, time_left
+from haven.linking.services import LinkedReports, linked_reports
+from haven.staff.forms import (
+    ContactAttemptForm,
+    LinkForm,
+    NoteForm,
+    PriorityForm,
+    RestrictForm,
+    SafetyActionForm,
+    StatusForm,
+)
+
+CaseView = Callable[..., HttpResponse]
+
+
+def openable_case(view: CaseView) -> CaseView:
+    """Pass the view the case named by ``case_id`` if this person may open it.
+
+    A restricted case someone is not named on is refused (403), and the attempt audited, before
+    the view sees it: no verb can act on a case its actor may not open.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, case_id: uuid.UUID, **kwargs: Any) -> HttpResponse:
+        case = get_object_or_404(
+            Case.objects.select_related("assigned_to", "first_read_by"), pk=case_id
+        )
+        user = cast(User, request.user)
+        if not services.can_open(case, user):
+            services.refuse_access(case=case, by=user)
+            return render(request, "staff/restricted.html", status=403)
+        return view(request, case, **kwargs)
+
+    return wrapper
+
+
+@require_GET
+@requires("cases.view")
+@openable_case
+def case_detail(request: HttpRequest, case: Case) -> HttpResponse:
+    """The case: triage and its reasons, time targets, the forms of each verb, the chronology."""
+    return case_page(request, case)
+
+
+# A save's redirect lands on the case page. That showing writes no case.viewed of its own: the
+# save's event already says this person was at this case a moment ago, and an audit page with a
+# "viewed" after every note saved hides the openings it is read for. One-shot, and short-lived,
+# so it can never stand for a later visit.
+SAVED = "haven_case_saved"
+SAVED_SECONDS = 30
+
+
+def mark_saved(request: HttpRequest, case: Case) -> None:
+    """Say that the next showing of ``case`` in this session is the page after a save."""
+    request.session[SAVED] = [str(case.id), time.time()]
+
+
+def _after_save(request: HttpRequest, case: Case) -> bool:
+    saved = request.session.pop(SAVED, None)
+    if not (isinstance(saved, list) and len(saved) == 2 and saved[0] == str(case.id)):
+        return False
+    return isinstance(saved[1], float) and 0 <= time.time() - saved[1] < SAVED_SECONDS
+
+
+def case_page(
+    request: HttpRequest, case: Case, *, form: forms.Form | None = None, error: str = ""
+) -> HttpResponse:
+    """The case page, with every form empty but ``form`` (one sent back with its errors), and
+    ``error`` (a rule of the case the change broke) above them.
+
+    Showing it opens sealed texts (notes, reasons), so each showing is audited (case.viewed),
+    except the one a save's redirect lands on.
+    """
+    user = cast(User, request.user)
+    may_restrict = has_permission(user, "cases.restrict")
+    forms_ = _page_forms(case, may_restrict=may_restrict)
+    if form is not None:
+        forms_[str(form.prefix)] = form
+    if request.method != "GET" or not _after_save(request, case):
+        with transaction.atomic():
+            record_event(
+                action=Action.CASE_VIEWED,
+                actor=user,
+                report_id=case.report_id,
+                detail={"case": str(case.id)},
+            )
+    links = CaseLink.objects.filter(Q(from_case=case) | Q(to_case=case)).select_related(
+        "from_case", "to_case"
+    )
+    linked = [link.to_case if link.from_case_id == case.id else link.from_case for link in links]
+    mentions = linked_reports(case=case)
+    plan = _safety_plan(case)
+    return render(
+        request,
+        "staff/case.html",
+        {
+            "case": case,
+            "left": time_left(case),
+            "forms": forms_,
+            "error": error,
+            "has_errors": bool(error) or any(f.errors for f in forms_.values()),
+            "chronology": _chronology(case, plan),
+            "actions_list": plan,
+            "linked": linked,
+            "mentions": mentions,
+            "openable": _openable_restricted(mentions, linked, user),
+            "may_restrict": may_restrict,
+            "nav": "queue",
+            "back_url": reverse("staff:queue"),
+        },
+    )
+
+
+def restriction_form(case: Case, data: Any = None) -> RestrictForm:
+    """Who may open the case, offered from the active staff, with those named now ticked."""
+    staff = list(User.objects.filter(is_active=True, is_staff=True).order_by("username"))
+    named = case.access.values_list("user_id", flat=True) if case.restricted else []
+    return RestrictForm(
+        data, staff=staff, prefix="restrict", initial={"people": [str(pk) for pk in named]}
+    )
+
+
+def _page_forms(case: Case, *, may_restrict: bool) -> dict[str, forms.Form]:
+    """The case page's forms, empty, by prefix; the restriction form only for who may restrict."""
+    built: dict[str, forms.Form] = {
+        "status": StatusForm(moves=moves_from(case.status), prefix="status"),
+        "priority": PriorityForm(prefix="priority"),
+        "note": NoteForm(prefix="note"),
+        "contact": ContactAttemptForm(prefix="contact"),
+        "safety": SafetyActionForm(prefix="safety"),
+        "link": LinkForm(prefix="link"),
+    }
+    if may_restrict:
+        built["restrict"] = restriction_form(case)
+    return built
+
+
+def _openable_restricted(
+    mentions: list[LinkedReports], linked: list[Case], user: User
+) -> set[uuid.UUID]:
+    """The restricted cases, among those this one mentions or links to, that this person is named on."""
+    # Only the cases shown: a supervisor named on thousands of restricted cases would
+    # otherwise read them all on every case page.
+    restricted = {other.case_id for group in mentions for other in group.cases if other.restricted}
+    restricted |= {other.id for other in linked if other.restricted}
+    return set(
+        CaseAccess.objects.filter(user=user, case_id__in=restricted).values_list(
+            "case_id", flat=True
+        )
+    )
+
+
+SafetyPlan = list[tuple[SafetyAction, str, str]]
+
+
+def _safety_plan(case: Case) -> SafetyPlan:
+    """The case's safety plan actions, oldest first, each with its action and owner opened."""
+    actions = case.safety_actions.select_related("created_by").order_by("created_at", "pk")
+    return [
+        (a, open_text(case, a.key_id, a.sealed), open_text(case, a.owner_key_id, a.owner_sealed))
+        for a in actions
+    ]
+
+
+def _chronology(case: Case, plan: SafetyPlan) -> list[dict[str, Any]]:
+    """Everything that happened on the case, oldest first, with sealed texts opened.
+
+    ``plan`` is the safety plan as ``_safety_plan`` read it: each text is opened once a page.
+    """
+    entries: list[dict[str, Any]] = [
+        {"at": case.received_at, "what": _("Report received"), "who": "", "text": ""},
+    ]
+    for t in case.transitions.select_related("by").all():
+        entries.append(
+            {
+                "at": t.at,
+                "what": _("Status: %(from)s → %(to)s")
+                % {"from": Status(t.from_status).label, "to": Status(t.to_status).label},
+                "who": t.by.get_username(),
+                "text": open_text(case, t.reason_key_id, t.reason_sealed),
+            }
+        )
+    for p in case.priority_changes.select_related("by").all():
+        entries.append(
+            {
+                "at": p.at,
+                "what": _("Priority: %(from)s → %(to)s")
+                % {"from": p.from_priority, "to": p.to_priority},
+                "who": p.by.get_username(),
+                "text": open_text(case, p.reason_key_id, p.reason_sealed),
+            }
+        )
+    for n in case.notes.select_related("by").all():
+        entries.append(
+            {
+                "at": n.at,
+                "what": NoteKind(n.kind).label,
+                "who": n.by.get_username(),
+                "text": open_text(case, n.key_id, n.sealed),
+                "kind": n.kind,
+            }
+        )
+    for c in case.contact_attempts.select_related("by").all():
+        entries.append(
+            {
+                "at": c.at,
+                "what": _("Contact attempt: %(method)s, %(outcome)s")
+                % {"method": c.get_method_display(), "outcome": c.get_outcome_display()},
+                "who": c.by.get_username(),
+                "text": open_text(case, c.key_id, c.sealed_note),
+            }
+        )
+    for a, text, _owner in plan:
+        entries.append(
+            {
+                "at": a.created_at,
+                "what": _("Safety plan action added"),
+                "who": a.created_by.get_username(),
+                "text": text,
+            }
+        )
+        if a.done_at:
+            entries.append(
+                {"at": a.done_at, "what": _("Safety plan action done"), "who": "", "text": text}
+            )
+    if case.first_read_at:
+        entries.append(
+            {
+                "at": case.first_read_at,
+                "what": _("First read"),
+                "who": case.first_read_by.get_username() if case.first_read_by else "",
+                "text": "",
+            }
+        )
+    return sorted(entries, key=lambda e: e["at"])
