@@ -38,7 +38,9 @@ def secret_on(page: str) -> bytes:
 
 
 def test_a_first_sign_in_goes_to_set_up(newcomer, client):
-    assert sign_in(client, newcomer) == f"{reverse('staff:account:enrol')}?next=%2Fstaff%2F"
+    assert sign_in(client, newcomer) == (
+        f"{reverse('staff:account:enrol')}?next=%2Fstaff%2Fqueue%2F"
+    )
 
 
 def test_staff_pages_send_an_account_without_a_second_factor_to_set_up(newcomer, client):

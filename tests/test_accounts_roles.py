@@ -71,10 +71,10 @@ def test_a_staff_account_without_a_role_is_refused_after_its_second_factor():
 
 
 @pytest.mark.django_db
-def test_an_administrator_starts_on_the_account_page():
+def test_an_administrator_starts_on_the_team_page():
     client = verified_client(StaffUserFactory(role="administrator"))
 
-    assert client.get(reverse("staff:account:verify")).url == reverse("staff:account:home")
+    assert client.get(reverse("staff:account:verify")).url == reverse("staff:team")
     assert client.get(reverse("staff:reports")).status_code == 403
 
 

@@ -86,7 +86,7 @@ def test_a_code_cannot_be_used_twice(advisor, app):
 def test_verification_does_not_go_to_another_site(signed_in, app):
     response = signed_in.post(VERIFY, {"code": totp_code(app), "next": "https://evil.example/"})
 
-    assert response.url == reverse("staff:reports")
+    assert response.url == reverse("staff:queue")
 
 
 def test_a_recovery_code_lets_the_person_in_once(advisor, recovery_codes):
@@ -141,7 +141,7 @@ def test_new_recovery_codes_replace_the_old_ones(advisor, recovery_codes):
 def test_the_verify_page_offers_a_recovery_code(signed_in):
     page = signed_in.get(VERIFY).content.decode()
 
-    assert 'href="/staff/account/recovery/?next=%2Fstaff%2F"' in page
+    assert 'href="/staff/account/recovery/?next=%2Fstaff%2Fqueue%2F"' in page
 
 
 def test_an_account_with_only_a_passkey_is_not_asked_for_an_app_code(db):

@@ -95,10 +95,10 @@ def test_staff_sign_in_with_username_and_password_then_a_code(staff_user, client
     )
 
     assert response.status_code == 302
-    assert response.url == verify_url(reverse("staff:reports"))
+    assert response.url == verify_url(reverse("staff:queue"))
     assert client.get(reverse("staff:reports")).url == verify_url(reverse("staff:reports"))
     response = client.post(response.url, {"code": totp_code(app)})
-    assert response.url == reverse("staff:reports")
+    assert response.url == reverse("staff:queue")
     assert client.get(reverse("staff:reports")).status_code == 200
 
 
@@ -135,7 +135,7 @@ def test_sign_in_does_not_return_to_another_site(staff_user, client):
         {"username": staff_user.username, "password": PASSWORD, "next": "https://evil.example/"},
     )
 
-    assert response.url == verify_url(reverse("staff:reports"))
+    assert response.url == verify_url(reverse("staff:queue"))
 
 
 def test_a_wrong_password_is_refused(staff_user, client):

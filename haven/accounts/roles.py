@@ -25,6 +25,8 @@ DESCRIPTIONS: dict[str, Any] = {
     "cases.view": _("see the queue and open cases"),
     "cases.work": _("claim cases, record notes, contacts and safety actions"),
     "cases.assign": _("assign cases to other advisors"),
+    "cases.override": _("act on a case another advisor holds, giving a reason"),
+    "cases.approve": _("approve or return another person's closing or lowering of a case"),
     "cases.restrict": _("restrict who may open a case"),
     "cases.bulk_close": _("close many cases from one network at once, with one reason"),
     "team.view": _("see the team's workload"),
@@ -37,7 +39,15 @@ _ADVISOR = frozenset({"account.own", "reports.view", "cases.view", "cases.work"}
 PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADVISOR: _ADVISOR,
     Role.SUPERVISOR: _ADVISOR
-    | {"cases.assign", "cases.restrict", "cases.bulk_close", "team.view", "audit.view"},
+    | {
+        "cases.assign",
+        "cases.override",
+        "cases.approve",
+        "cases.restrict",
+        "cases.bulk_close",
+        "team.view",
+        "audit.view",
+    },
     # Administrators look after accounts and configuration; they do not read reports or cases.
     Role.ADMINISTRATOR: frozenset({"account.own", "accounts.manage", "team.view", "audit.view"}),
 }

@@ -7,29 +7,36 @@ same transaction as the change. Events hold ids and method names, never codes or
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
 
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import User
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.http import base36_to_int, urlsafe_base64_decode, urlsafe_base64_encode
 from django_otp import DEVICE_ID_SESSION_KEY, devices_for_user
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.utils import get_credential_model
 
 from haven.accounts import throttle
-from haven.accounts.models import SecondFactorKind, StaffProfile
+from haven.accounts.models import SecondFactorFailure, SecondFactorKind, StaffProfile
 from haven.accounts.roles import PERMISSIONS, Role
 from haven.accounts.sessions import AnyUser, profile_of, session_generation
 from haven.audit.actions import Action
 from haven.audit.services import record_event
 from haven.core import crockford
+from haven.core.parsing import positive_int
 
 # What a session remembers about itself (StaffSessionMiddleware reads them).
 SIGNED_IN_AT = "haven_signed_in_at"
@@ -98,12 +105,70 @@ def must_verify_first(user: AnyUser) -> bool:
     )
 
 
+# --- Account administration ------------------------------------------------------------------
+#
+# Administrators (accounts.manage) create accounts, set roles, deactivate and reactivate them,
+# reset their sign-in methods and unlock a sign-in; the management commands create accounts with
+# the same function. Events name accounts by id: {"account": <user id>}, the actor is who did it.
+
+# A new account's username: lower-case letters, digits, dots, hyphens and underscores, starting
+# with a letter or digit. Plain ASCII, so "²" or a look-alike letter never makes a second "same"
+# name, and the name fits django-axes' column and any log.
+USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]*")
+USERNAME_MIN = 3
+USERNAME_MAX = 40
+
+# How long a set-password link works. It is the whole way into an account that has no password
+# (or no second factor) yet, so it is short-lived, and it stops working once used.
+SET_PASSWORD_LINK_SECONDS = 24 * 60 * 60
+
+
+class AccountChangeRefused(Exception):
+    """An administrator asked for a change that must not happen (``reason`` says which)."""
+
+    SELF = "self"
+    LAST_ADMINISTRATOR = "last_administrator"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def normalise_username(text: str) -> str:
+    return text.strip().lower()
+
+
+def username_problem(text: str) -> str | None:
+    """Why ``text`` (already normalised) cannot be a new account's name, or None if it can.
+
+    One of "short", "long", "characters", "taken".
+    """
+    if len(text) < USERNAME_MIN:
+        return "short"
+    if len(text) > USERNAME_MAX:
+        return "long"
+    if not (text.isascii() and USERNAME_PATTERN.fullmatch(text)):
+        return "characters"
+    if get_user_model().objects.filter(username__iexact=text).exists():
+        return "taken"
+    return None
+
+
 @transaction.atomic
 def create_staff_account(
-    *, username: str, password: str, role: str, by: AnyUser | None = None
+    *, username: str, role: str, password: str | None = None, by: AnyUser | None = None
 ) -> User:
-    """A new staff account with a role. It has no second factor: the first sign-in enrols one."""
+    """A new staff account with a role. It has no second factor: the first sign-in enrols one.
+
+    Rules: the username must pass ``username_problem`` (ValueError otherwise, as for an unknown
+    role). Without ``password`` the account has none that works: its holder sets one with a
+    set-password link (``password_link_token``), then signs in and enrols a second factor.
+    """
     Role(role)  # an unknown role raises ValueError
+    username = normalise_username(username)
+    problem = username_problem(username)
+    if problem:
+        raise ValueError(f"username refused: {problem}")
     user = get_user_model().objects.create_user(username=username, password=password)
     user.is_staff = True
     user.save(update_fields=["is_staff"])
@@ -114,21 +179,249 @@ def create_staff_account(
     return user
 
 
-@transaction.atomic
+def _change_refused(
+    *, user: AbstractBaseUser, change: str, reason: str, by: AnyUser | None
+) -> AccountChangeRefused:
+    """The refusal to raise, recorded outside the change's transaction (nothing was changed)."""
+    with transaction.atomic():
+        record_event(
+            action=Action.STAFF_ACCOUNT_CHANGE_REFUSED,
+            actor=by,
+            detail={"account": user.pk, "change": change, "reason": reason},
+        )
+    return AccountChangeRefused(reason)
+
+
+def _other_active_administrators(user: AbstractBaseUser) -> int:
+    """Active administrators besides ``user``, their profiles locked until the change commits.
+
+    Locked so that two administrators demoting each other at once cannot leave none.
+    """
+    rows = (
+        StaffProfile.objects.select_for_update()
+        .filter(role=Role.ADMINISTRATOR, user__is_active=True, user__is_staff=True)
+        .exclude(user_id=user.pk)
+        .values_list("pk", flat=True)
+    )
+    return len(list(rows))
+
+
 def set_role(*, user: AbstractBaseUser, role: str, by: AnyUser | None = None) -> StaffProfile:
+    """Give the account ``role``. Refused (AccountChangeRefused, audited) when it would take the
+    administrator role from the last active administrator."""
     Role(role)
+    with transaction.atomic():
+        profile, _created = StaffProfile.objects.select_for_update().get_or_create(
+            user_id=user.pk, defaults={"role": role}
+        )
+        previous = "" if _created else profile.role
+        losing_admin = previous == Role.ADMINISTRATOR and role != Role.ADMINISTRATOR
+        refused = losing_admin and user.is_active and not _other_active_administrators(user)
+        if not refused:
+            profile.role = role
+            profile.save(update_fields=["role"])
+            record_event(
+                action=Action.STAFF_ROLE_CHANGED,
+                actor=by,
+                detail={"account": user.pk, "from": previous, "to": role},
+            )
+            return profile
+    raise _change_refused(
+        user=user, change="role", reason=AccountChangeRefused.LAST_ADMINISTRATOR, by=by
+    )
+
+
+def _end_sessions(user: AbstractBaseUser) -> None:
+    """Every session of the account ends at its next request, and its device cookies are void
+    (the mechanism of "sign out everywhere", without its event: the caller records its own)."""
     profile, _created = StaffProfile.objects.select_for_update().get_or_create(
-        user_id=user.pk, defaults={"role": role}
+        user_id=user.pk, defaults={"role": Role.ADVISOR}
     )
-    previous = "" if _created else profile.role
-    profile.role = role
-    profile.save(update_fields=["role"])
+    profile.session_generation += 1
+    profile.save(update_fields=["session_generation"])
+
+
+def deactivate_account(*, user: AbstractBaseUser, by: AbstractBaseUser) -> None:
+    """The account can no longer sign in, and every session it has ends at once.
+
+    Django treats an inactive account's sessions as signed out at their next request; the
+    session generation moves on as well, so they stay ended if the account is reactivated.
+    Refused (audited) for one's own account, or the last active administrator.
+    """
+    assert isinstance(user, User)
+    if user.pk == by.pk:
+        raise _change_refused(
+            user=user, change="deactivate", reason=AccountChangeRefused.SELF, by=by
+        )
+    with transaction.atomic():
+        locked = get_user_model().objects.select_for_update().get(pk=user.pk)
+        profile = profile_of(locked)
+        refused = (
+            profile is not None
+            and profile.role == Role.ADMINISTRATOR
+            and not _other_active_administrators(locked)
+        )
+        if not refused:
+            if locked.is_active:
+                locked.is_active = False
+                locked.save(update_fields=["is_active"])
+                record_event(
+                    action=Action.STAFF_ACCOUNT_DEACTIVATED, actor=by, detail={"account": user.pk}
+                )
+            _end_sessions(locked)
+            user.is_active = False
+            return
+    raise _change_refused(
+        user=user, change="deactivate", reason=AccountChangeRefused.LAST_ADMINISTRATOR, by=by
+    )
+
+
+@transaction.atomic
+def reactivate_account(*, user: AbstractBaseUser, by: AbstractBaseUser) -> None:
+    """The account may sign in again (its old sessions stay ended)."""
+    assert isinstance(user, User)
+    locked = get_user_model().objects.select_for_update().get(pk=user.pk)
+    if not locked.is_active:
+        locked.is_active = True
+        locked.save(update_fields=["is_active"])
+        record_event(action=Action.STAFF_ACCOUNT_REACTIVATED, actor=by, detail={"account": user.pk})
+    user.is_active = True
+
+
+def reset_sign_in_methods(*, user: AbstractBaseUser, by: AbstractBaseUser) -> str:
+    """Remove every second factor of the account, end its sessions, and return a set-password
+    link token for its holder.
+
+    Rules: the authenticator apps, passkeys and recovery codes are deleted, with the wrong codes
+    counted against the account. The password stops working too, because an account with no
+    second factor enrols one on the strength of its password alone: whoever else knows the old
+    password (the usual reason for a reset) must not be the one to enrol. The holder sets a new
+    password with the link the administrator hands over, signs in and enrols again.
+    Refused (audited) for one's own account: that is done on the account page.
+    """
+    if user.pk == by.pk:
+        raise _change_refused(user=user, change="reset", reason=AccountChangeRefused.SELF, by=by)
+    with transaction.atomic():
+        locked = get_user_model().objects.select_for_update().get(pk=user.pk)
+        apps = TOTPDevice.objects.filter(user_id=user.pk)
+        passkeys = get_credential_model().objects.filter(user_id=user.pk)
+        codes = StaticToken.objects.filter(device__user_id=user.pk)
+        removed = {
+            "apps": apps.count(),
+            "passkeys": passkeys.count(),
+            "recovery_codes": codes.count(),
+        }
+        apps.delete()
+        passkeys.delete()
+        StaticDevice.objects.filter(user_id=user.pk).delete()
+        SecondFactorFailure.objects.filter(user_id=user.pk).delete()
+        locked.set_unusable_password()
+        locked.save(update_fields=["password"])
+        _end_sessions(locked)
+        record_event(
+            action=Action.STAFF_MFA_RESET,
+            actor=by,
+            detail={"account": user.pk, **removed},
+        )
+        return _issue_password_link(user=locked, by=by)
+
+
+class _SetPasswordTokens(PasswordResetTokenGenerator):
+    # Its own salt: a token made for another purpose never sets a staff password here.
+    key_salt = "haven.accounts.set-password-link"
+
+
+_tokens = _SetPasswordTokens()
+
+
+def link_for(*, account_id: int, token: str) -> str:
+    """The secret part of a set-password link: the account's id, encoded, and the token."""
+    return f"{urlsafe_base64_encode(str(account_id).encode())}.{token}"
+
+
+def _issue_password_link(*, user: User, by: AnyUser | None) -> str:
+    record_event(action=Action.STAFF_PASSWORD_LINK_ISSUED, actor=by, detail={"account": user.pk})
+    return link_for(account_id=int(user.pk), token=_tokens.make_token(user))
+
+
+@transaction.atomic
+def password_link_token(*, user: User, by: AnyUser | None = None) -> str:
+    """A set-password link's secret part for an active staff account (shown to its maker once).
+
+    It works for SET_PASSWORD_LINK_SECONDS, and only until a password is set with it or any
+    other way (the token is bound to the stored password). The current password keeps working
+    until then: a forgotten password is not a lost account.
+    """
+    return _issue_password_link(user=user, by=by)
+
+
+def account_of_link(link: object) -> tuple[User, str] | None:
+    """The account a set-password link is for, and its token; None for any other text."""
+    if not isinstance(link, str) or len(link) > 200 or "." not in link:
+        return None
+    encoded, token = link.split(".", 1)
+    try:
+        decoded = urlsafe_base64_decode(encoded).decode("ascii")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    account_id = positive_int(decoded)
+    if account_id is None:
+        return None
+    user = get_user_model().objects.filter(pk=account_id, is_active=True, is_staff=True).first()
+    if user is None or not _link_is_fresh(user, token):
+        return None
+    return user, token
+
+
+def _link_is_fresh(user: User, token: str) -> bool:
+    if not _tokens.check_token(user, token):
+        return False
+    try:
+        issued = base36_to_int(token.split("-", 1)[0])
+    except ValueError:
+        return False
+    # Django's own limit is PASSWORD_RESET_TIMEOUT (3 days); this link is kept shorter.
+    return _tokens._num_seconds(_tokens._now()) - issued <= SET_PASSWORD_LINK_SECONDS
+
+
+@transaction.atomic
+def set_password_with_link(*, user: AbstractBaseUser, token: str, password: str) -> bool:
+    """Set the account's password if ``token`` is still good for it; every session ends.
+
+    The password must already have passed the password validators (the form checks them).
+    """
+    locked = get_user_model().objects.select_for_update().get(pk=user.pk)
+    if not (locked.is_active and _link_is_fresh(locked, token)):
+        return False
+    locked.set_password(password)
+    locked.save(update_fields=["password"])
+    _end_sessions(locked)
+    record_event(action=Action.STAFF_PASSWORD_SET, actor=locked, detail={"account": locked.pk})
+    return True
+
+
+def is_locked_out(user: AbstractBaseUser) -> bool:
+    """Whether django-axes is refusing sign-in for this username from some address now."""
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    return bool(
+        AccessAttempt.objects.filter(
+            username=user.get_username(),
+            failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
+            attempt_time__gte=since,
+        ).exists()
+    )
+
+
+@transaction.atomic
+def unlock_sign_in(*, user: AbstractBaseUser, by: AnyUser | None) -> int:
+    """Forget django-axes' wrong passwords for this username, from every address."""
+    forgotten, _kinds = AccessAttempt.objects.filter(username=user.get_username()).delete()
     record_event(
-        action=Action.STAFF_ROLE_CHANGED,
+        action=Action.STAFF_SIGN_IN_UNLOCKED,
         actor=by,
-        detail={"account": user.pk, "from": previous, "to": role},
+        detail={"account": user.pk, "attempts": forgotten},
     )
-    return profile
+    return int(forgotten)
 
 
 # --- Sessions ----------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from django_otp_webauthn.utils import get_credential_model
 
 from haven.accounts import passkeys, services
 from haven.accounts.access import PUBLIC, requires, second_factor_url, signed_in_staff
+from haven.accounts.admin_views import JUST_SET_NOTICE
 from haven.accounts.forms import AppCodeForm, RecoveryCodeForm, SignInForm
 from haven.accounts.middleware import ENDED_BECAUSE
 from haven.accounts.roles import DESCRIPTIONS, Role
@@ -39,9 +40,12 @@ from haven.accounts.totp import qr_svg, secret_text
 
 
 def home_for(user: Any) -> str:
-    """Where a verified session starts: the reports for those who read them, else the account."""
-    if services.has_permission(user, "reports.view"):
-        return reverse("staff:reports")
+    """Where a verified session starts: the queue for those who open cases, the team page for
+    administrators (who open none), else the account."""
+    if services.has_permission(user, "cases.view"):
+        return reverse("staff:queue")
+    if services.has_permission(user, "team.view"):
+        return reverse("staff:team")
     return reverse("staff:account:home")
 
 
@@ -73,6 +77,7 @@ class SignInView(auth_views.LoginView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["ended_because"] = self.request.session.pop(ENDED_BECAUSE, "")
+        context["password_just_set"] = self.request.session.pop(JUST_SET_NOTICE, False)
         context["session_minutes"] = {
             "idle": max(1, settings.HAVEN_STAFF_IDLE_SECONDS // 60),
             "lifetime_hours": max(1, settings.HAVEN_STAFF_SESSION_SECONDS // 3600),
@@ -287,6 +292,7 @@ def account(request: HttpRequest) -> HttpResponse:
             "recovery_left": services.recovery_codes_left(user),
             "has_recovery": StaticDevice.objects.filter(user_id=user.pk).exists(),
             "added": request.GET.get("added", ""),
+            "manages_accounts": services.has_permission(user, "accounts.manage"),
             "passkey_config": passkeys.configuration(request),
         },
     )
