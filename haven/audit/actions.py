@@ -42,6 +42,18 @@ class Action(models.TextChoices):
     CASE_RESTRICTED = "case.restricted", _("Case restricted")
     CASE_RESTRICTION_LIFTED = "case.restriction_lifted", _("Restriction lifted")
 
+    # A case: who holds it, four-eyes approvals, assignment (H1, issue 7).
+    CASE_OWNERSHIP_REFUSED = "case.ownership_refused", _("Refused: another advisor's case")
+    CASE_OWNERSHIP_OVERRIDDEN = "case.ownership_overridden", _("Acted on another advisor's case")
+    CASE_ASSIGN_REFUSED = "case.assign_refused", _("Assignment refused")
+    CASE_APPROVAL_REQUESTED = "case.approval_requested", _("Approval asked for")
+    CASE_APPROVAL_APPROVED = "case.approval_approved", _("Change approved")
+    CASE_APPROVAL_RETURNED = "case.approval_returned", _("Change returned")
+    CASE_APPROVAL_REFUSED = "case.approval_refused", _("Approval refused")
+
+    # Finding a case by its reference (H2, issue 7): the outcome, never the words typed.
+    CASE_SEARCHED = "case.searched", _("Case searched for")
+
     # Staff: signing in and out, the second factor, accounts, refusals.
     STAFF_SIGNED_IN = "staff.signed_in", _("Signed in")
     STAFF_SIGNED_OUT = "staff.signed_out", _("Signed out")
@@ -57,6 +69,16 @@ class Action(models.TextChoices):
     STAFF_ACCOUNT_CREATED = "staff.account_created", _("Staff account created")
     STAFF_ROLE_CHANGED = "staff.role_changed", _("Role changed")
     STAFF_REFUSED = "staff.refused", _("Page refused")
+
+    # Account administration (H3): what administrators do to staff accounts, and what they
+    # were refused; the set-password link and the password its holder sets.
+    STAFF_ACCOUNT_DEACTIVATED = "staff.account_deactivated", _("Staff account deactivated")
+    STAFF_ACCOUNT_REACTIVATED = "staff.account_reactivated", _("Staff account reactivated")
+    STAFF_MFA_RESET = "staff.mfa_reset", _("Sign-in methods reset")
+    STAFF_PASSWORD_LINK_ISSUED = "staff.password_link_issued", _("Set-password link made")
+    STAFF_PASSWORD_SET = "staff.password_set", _("Password set")
+    STAFF_SIGN_IN_UNLOCKED = "staff.sign_in_unlocked", _("Sign-in unlocked")
+    STAFF_ACCOUNT_CHANGE_REFUSED = "staff.account_change_refused", _("Account change refused")
 
     # The audit trail and the keys.
     AUDIT_SEARCHED = "audit.searched", _("Audit trail searched")

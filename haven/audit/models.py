@@ -26,7 +26,12 @@ class AuditEvent(models.Model):
     hash = models.CharField(max_length=64, unique=True)
 
     class Meta:
-        indexes = [models.Index(fields=["action", "at"]), models.Index(fields=["actor", "at"])]
+        indexes = [
+            models.Index(fields=["action", "at"]),
+            models.Index(fields=["actor", "at"]),
+            # The audit page's date range, newest first, paged by keyset (audit/queries.py).
+            models.Index(fields=["at", "seq"], name="audit_event_at_seq"),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(seq__gte=1), name="audit_seq_positive")
         ]
