@@ -45,6 +45,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"  # loopback only, on purpose: this is not a load-testing tool
 ADVISOR = "synthetic-advisor-01"
+BARE = "bare Django view (baseline)"
 SUPERVISOR = "bench-supervisor"
 SERVER_TIMING = re.compile(r"(\w+);dur=([\d.]+)(?:;desc=\"(\d+) queries\")?")
 
@@ -59,10 +60,13 @@ def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> 
     the database driver and how many queries ran. Django renders the body before it calls
     ``start_response``, so the header covers all of the work.
     """
+    from django.conf import settings
     from django.db import connection
 
     from haven.wsgi import application as haven
 
+    # The bare baseline's URL in front of Haven's (benchmarks/bare.py); read per request.
+    settings.ROOT_URLCONF = "benchmarks.bare"
     started = time.perf_counter()
     db = [0, 0.0]
 
@@ -181,26 +185,53 @@ def dataset() -> dict[str, Any]:
     }
 
 
-def pages(advisor_case: str, linked: list[tuple[str, Any]]) -> list[tuple[str, str, str]]:
-    """(name, path, who) for every page measured."""
+def pages(
+    advisor_case: str, search_for: str, deep: dict[int, str], linked: list[tuple[str, Any]]
+) -> list[tuple[str, str, str]]:
+    """(name, path, who) for every page measured; the bare baseline first."""
+    from benchmarks.bare import BARE_PATH
+
     on_case_page = [
         (f"case page, {name.split(', ', 1)[1]}", f"/staff/cases/{case.pk}/", "advisor")
         for name, case in linked
     ]
     return [
+        (BARE, BARE_PATH, "nobody"),
         ("queue", "/staff/queue/", "advisor"),
         ("queue, P2 unassigned", "/staff/queue/?priority=P2&unassigned=1", "advisor"),
         ("queue, overdue", "/staff/queue/?overdue=1", "advisor"),
         ("queue, assessing", "/staff/queue/?status=assessing", "advisor"),
         ("queue, mine", "/staff/queue/?mine=1", "advisor"),
         ("queue, closed", "/staff/queue/?status=closed", "advisor"),
-        ("queue, page 20", "/staff/queue/?page=20", "advisor"),
-        ("queue, page 1000", "/staff/queue/?page=1000", "advisor"),
+        *(
+            (f"queue, page {number}", f"/staff/queue/?after={cursor}", "advisor")
+            for number, cursor in deep.items()
+        ),
         ("case page", f"/staff/cases/{advisor_case}/", "advisor"),
         ("reports list", "/staff/", "advisor"),
         ("team (supervisor)", "/staff/team/", "supervisor"),
+        ("audit, last 7 days (supervisor)", "/staff/audit/", "supervisor"),
+        ("search by reference", f"/staff/search/?reference={search_for}", "advisor"),
         *on_case_page,
     ]
+
+
+def deep_pages(advisor: Any, numbers: tuple[int, ...] = (20, 1000)) -> dict[int, str]:
+    """The cursor a person paging through the queue would follow to each page of ``numbers``.
+
+    The queue pages by keyset (``?after=``): the cursor of the last case of the page before,
+    found here once, by offset, so the request itself reads the page as a person's would.
+    """
+    from haven.cases.keyset import FORWARD, Cursor
+    from haven.cases.queries import QueueFilter, queue
+
+    cursors = {}
+    for number in numbers:
+        before = queue(user=advisor, filters=QueueFilter()).order_by(*FORWARD)
+        last = before[(number - 1) * 50 - 1 : (number - 1) * 50].first()
+        if last is not None:
+            cursors[number] = Cursor.of(last).encode()
+    return cursors
 
 
 def linked_cases() -> list[tuple[str, Any]]:
@@ -302,6 +333,7 @@ def main() -> int:
     from haven.cases.queries import QueueFilter, queue
 
     cookies = {
+        "nobody": "",
         "advisor": signed_in_cookie(ADVISOR, "advisor"),
         "supervisor": signed_in_cookie(SUPERVISOR, "supervisor"),
     }
@@ -332,7 +364,9 @@ def main() -> int:
     deadline = time.monotonic() + args.deadline
     try:
         wait_for(args.port, 60)
-        measured = pages(str(first.pk), linked)
+        # A reference typed as a person might: lower case, spaced, no dashes.
+        search_for = first.reference.lower().replace("-", "+")
+        measured = pages(str(first.pk), search_for, deep_pages(advisor), linked)
         # Each gunicorn worker sets Django up at its first request (about 0.4 s): requests sent
         # side by side reach every worker before anything is timed.
         with ThreadPoolExecutor(args.workers) as pool:
@@ -346,7 +380,8 @@ def main() -> int:
                     print(f"Deadline reached during {name!r}; stopping.")
                     break
                 status, sample, body = fetch(args.port, path, cookies[who])
-                if status != 200:
+                # A search that finds the case answers with the way to it.
+                if status not in (200, 302):
                     tail = log.read_text()[-2000:]
                     raise SystemExit(f"{path} answered {status}: {body[:300]!r}\n{tail}")
                 if i >= args.warmup:
@@ -367,6 +402,7 @@ def main() -> int:
     print(machine())
     print("Dataset:", json.dumps(facts))
     print()
+    with_ratios(results)
     print_table(results)
     if args.json:
         args.json.write_text(
@@ -393,14 +429,25 @@ def summary(name: str, path: str, samples: list[Sample]) -> dict[str, Any]:
     }
 
 
+def with_ratios(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each row's server p95 as a multiple of the bare baseline's, measured in the same run."""
+    bare = next((row["server_p95"] for row in rows if row["page"] == BARE), None)
+    for row in rows:
+        row["x_bare"] = row["server_p95"] / bare if bare else None
+    return rows
+
+
 def print_table(rows: list[dict[str, Any]]) -> None:
-    headings = ("page", "n", "server p50", "p95", "max", "client p50", "p95", "db p50", "queries")
+    headings = (
+        "page", "n", "server p50", "p95", "x bare", "max", "client p50", "p95", "db p50", "queries"
+    )  # fmt: skip
     lines = [
         (
             row["page"],
             str(row["n"]),
             ms(row["server_p50"]),
             ms(row["server_p95"]),
+            f"{row['x_bare']:.2f}" if row.get("x_bare") else "",
             ms(row["server_max"]),
             ms(row["client_p50"]),
             ms(row["client_p95"]),

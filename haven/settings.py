@@ -7,6 +7,7 @@ only development and test may invent missing secrets, and they keep them under `
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import zoneinfo
@@ -249,7 +250,7 @@ AUTHENTICATION_BACKENDS = [
     "haven.accounts.backends.StaffPasswordBackend",
 ]
 LOGIN_URL = "staff:login"
-LOGIN_REDIRECT_URL = "staff:reports"
+LOGIN_REDIRECT_URL = "staff:queue"  # accounts.views.home_for decides, by role
 
 LANGUAGE_CODE = "en-gb"
 LANGUAGES = [("en-gb", _("English"))]
@@ -445,6 +446,33 @@ HAVEN_BANK_HOLIDAYS = envparsed("HAVEN_BANK_HOLIDAYS", parse_bank_holidays)
 HAVEN_TIME_TARGETS = envparsed("HAVEN_TIME_TARGETS", parse_time_targets)
 # Overrides of the band each triage rule raises a report to (JSON).
 HAVEN_TRIAGE_BANDS = envparsed("HAVEN_TRIAGE_BANDS", parse_triage_bands)
+
+# --- Four-eyes approvals -------------------------------------------------------------------------
+# The changes a second person (a supervisor) must approve before they are made; every one is on
+# unless switched off, as JSON: {"lower_priority": false}. The kinds are cases.models.ApprovalKind.
+APPROVAL_KINDS = ("close_below_threshold", "lower_priority", "close_p1_p2")
+
+
+def parse_approvals(text: str) -> dict[str, bool]:
+    approvals = dict.fromkeys(APPROVAL_KINDS, True)
+    if not text.strip():
+        return approvals
+    try:
+        overrides = json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"not JSON ({exc})") from exc
+    if not isinstance(overrides, dict):
+        raise ValueError('must be an object such as {"lower_priority": false}')
+    for kind, needed in overrides.items():
+        if kind not in approvals:
+            raise ValueError(f"unknown approval {kind!r} (they are {', '.join(APPROVAL_KINDS)})")
+        if not isinstance(needed, bool):
+            raise ValueError(f"{kind} must be true or false, not {needed!r}")
+        approvals[kind] = needed
+    return approvals
+
+
+HAVEN_APPROVALS = envparsed("HAVEN_APPROVALS", parse_approvals)
 
 # --- Staff sign-in: throttling, lockout, second factor ------------------------------------------
 # A username tried from one address is locked out after this many wrong passwords in a row, for

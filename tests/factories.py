@@ -75,6 +75,77 @@ def verified_client(user: Any) -> Client:
     return client
 
 
+class CaseFactory(factory.Factory):
+    """A case as a report sent through ``submit_report`` opens it (sealed, triaged, audited,
+    linked), without walking the public form; then given the state a test asks for.
+
+    ``CaseFactory(audience="child", narrative="...", where=[("Instagram", "example_user")])``;
+    ``status``, ``priority``, ``assigned_to`` set the case afterwards as a service would have
+    (targets recounted), ``restricted_to=[user, ...]`` restricts it (by ``restricted_by``, a
+    supervisor made if not given). Keep the end-to-end tests on the journey; most others need
+    only a case.
+    """
+
+    class Meta:
+        model = "cases.Case"
+
+    audience = "parent"
+    narrative = "Someone in a game asked for photos."
+    where: Any = None
+    contact: Any = None
+    client_bucket: Any = None
+    status: Any = None
+    priority: Any = None
+    assigned_to: Any = None
+    restricted_to: Any = None
+    restricted_by: Any = None
+
+    @classmethod
+    def _create(cls, model_class: Any, **options: Any) -> Any:
+        import uuid
+
+        from django.utils import timezone
+
+        from haven.cases import services
+        from haven.cases.models import Case
+        from haven.reporting.services import submit_report
+
+        answers: dict[str, dict[str, Any]] = {
+            "what-happened": {"what_happened": options["narrative"]}
+        }
+        if options["where"]:
+            answers["where"] = {
+                "platforms": [{"platform": p, "usernames": u} for p, u in options["where"]]
+            }
+        if options["contact"] is not None:
+            answers["contact"] = {"contact_choice": "yes", "name": "", "safe_times": ""}
+            answers["contact"].update(options["contact"])
+        receipt = submit_report(
+            audience=options["audience"],
+            answers=answers,
+            submission_key=uuid.uuid4().hex,
+            received_at=timezone.now(),
+            client_bucket=options["client_bucket"],
+        )
+        case = Case.objects.get(report=receipt.report)
+        changed = {
+            name: options[name]
+            for name in ("status", "priority", "assigned_to")
+            if options[name] is not None
+        }
+        if changed:
+            for name, value in changed.items():
+                setattr(case, name, value)
+            services.set_next_target(case)
+            case.save()
+        if options["restricted_to"] is not None:
+            by = options["restricted_by"] or StaffUserFactory(role="supervisor")
+            case = services.restrict_case(
+                case=case, by=by, allowed=list(options["restricted_to"]), reason="A colleague"
+            )
+        return Case.objects.select_related("report", "assigned_to").get(pk=case.pk)
+
+
 def submitted_case(
     *,
     audience: str = "parent",
@@ -82,18 +153,4 @@ def submitted_case(
     client_bucket: str | None = None,
 ) -> Any:
     """A report sent through ``submit_report`` (quicker than the journey over HTTP), as its case."""
-    import uuid
-
-    from django.utils import timezone
-
-    from haven.cases.models import Case
-    from haven.reporting.services import submit_report
-
-    receipt = submit_report(
-        audience=audience,
-        answers={"what-happened": {"what_happened": narrative}},
-        submission_key=uuid.uuid4().hex,
-        received_at=timezone.now(),
-        client_bucket=client_bucket,
-    )
-    return Case.objects.select_related("report").get(report=receipt.report)
+    return CaseFactory(audience=audience, narrative=narrative, client_bucket=client_bucket)

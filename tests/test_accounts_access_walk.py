@@ -70,6 +70,8 @@ PATH_VALUES: dict[str, Callable[[], Any]] = {
     "report_id": lambda: _report().id,
     "case_id": lambda: _case().id,
     "action_id": lambda: _safety_action().pk,
+    "account_id": lambda: StaffUserFactory().pk,
+    "kind": lambda: "username",
 }
 
 VISITORS = ["anonymous", "not_staff", "unverified", *[role.value for role in Role]]
@@ -139,7 +141,8 @@ SECOND_FACTOR_PAGES = {
 
 
 def _home(who: str) -> str:
-    return reverse("staff:reports") if who != Role.ADMINISTRATOR else reverse("staff:account:home")
+    """Where a verified session starts: the queue, or for administrators the team page."""
+    return reverse("staff:queue") if who != Role.ADMINISTRATOR else reverse("staff:team")
 
 
 @pytest.mark.django_db
@@ -227,4 +230,6 @@ def test_the_walk_covers_the_pages_that_exist_today():
         "staff:case_restrict",
         "staff:case_lift_restriction",
         "staff:assign",
+        "staff:team",
+        "staff:search",
     } <= set(STAFF_URLS)

@@ -14,6 +14,12 @@ from tests.factories import StaffUserFactory
 from tests.journey import ANSWERS
 
 
+@pytest.fixture(autouse=True)
+def without_approvals(settings):
+    """The lifecycle on its own: four-eyes approvals (tests/test_approvals.py) switched off."""
+    settings.HAVEN_APPROVALS = dict.fromkeys(settings.HAVEN_APPROVALS, False)
+
+
 @pytest.fixture
 def case(journey):
     return journey.submit("parent").case

@@ -17,7 +17,7 @@ from haven.cases.lifecycle import Status
 from haven.cases.models import Case, CaseLink
 from haven.linking import normalise, services
 from haven.linking.models import IdentifierIndex
-from haven.linking.services import blind_index, linked_reports
+from haven.linking.services import LINKED_SHOWN, blind_index, linked_reports, mentioning
 from haven.reporting.models import Report
 from haven.reporting.services import submit_report
 from tests.journey import ANSWERS, Journey
@@ -461,3 +461,22 @@ def test_two_reports_sent_at_the_same_instant_still_link():
             t.join()
         first, second = sent
         assert len(links_between(first, second)) == 1
+
+
+def test_linked_reports_counts_them_all_but_holds_only_the_newest_few():
+    sent = [send(where=[("Instagram", "example_user")]) for _ in range(LINKED_SHOWN + 2)]
+    case = Case.objects.get(pk=sent[-1].case.pk)
+
+    [group] = linked_reports(case=case)
+
+    others = sorted(
+        (Case.objects.get(pk=r.case.pk) for r in sent[:-1]),
+        key=lambda c: (c.received_at, c.pk),
+        reverse=True,
+    )
+    assert (group.count, group.more) == (LINKED_SHOWN + 1, 1)
+    assert [c.reference for c in group.cases] == [c.reference for c in others[:LINKED_SHOWN]]
+    assert [c.reference for c in mentioning(case=case, kind="username")] == [
+        c.reference for c in others
+    ]
+    assert mentioning(case=case, kind="email") == []

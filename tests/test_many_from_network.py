@@ -178,7 +178,11 @@ def test_a_supervisor_closes_a_floods_cases_with_one_reason(supervisor, flood, o
     assert all("A script" not in str(e.detail) for e in AuditEvent.objects.all())
 
 
-def test_cases_that_may_not_be_closed_are_reported_with_the_reason(supervisor, flood, ordinary):
+def test_cases_that_may_not_be_closed_are_reported_with_the_reason(
+    supervisor, flood, ordinary, settings
+):
+    # One case closed the ordinary way first, with no second person asked.
+    settings.HAVEN_APPROVALS = dict.fromkeys(settings.HAVEN_APPROVALS, False)
     other_supervisor = StaffUserFactory(role="supervisor")
     hidden, done, decided = flood
     services.restrict_case(case=hidden, by=other_supervisor, allowed=[], reason="A colleague")
@@ -354,8 +358,10 @@ def test_a_restricted_case_refused_in_bulk_is_an_access_refusal_on_the_audit_pag
     ]
     assert [e.report_id for e in opened_by(user=supervisor)] == [hidden.report_id]
     assert not AuditEvent.objects.filter(action="case.bulk_close_refused").exists()
-    page = text_of(client.get(reverse("staff:audit"), {"reference": hidden.reference}))
-    assert "sup-flood case.access_refused" in page
+    # Seen on the audit page by its kind, and as a restricted case: the supervisor is not named.
+    page = text_of(client.get(reverse("staff:audit"), {"kind": "case.access_refused"}))
+    assert "sup-flood Case refused: restricted Restricted case" in page
+    assert hidden.reference not in page
 
 
 def test_the_limit_in_the_message_is_the_limit_the_form_keeps(supervisor, flood, monkeypatch):

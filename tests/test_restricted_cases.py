@@ -7,7 +7,7 @@ from haven.audit.models import AuditEvent
 from haven.cases import services
 from haven.cases.services import CaseRuleBroken
 from tests.conftest import text_of
-from tests.factories import StaffUserFactory, verified_client
+from tests.factories import CaseFactory, StaffUserFactory, verified_client
 
 
 @pytest.fixture
@@ -138,3 +138,22 @@ def test_a_linked_restricted_case_shows_no_reference_to_those_not_named(
     page = text_of(client_for(other).get(reverse("staff:case", args=[mine.id])))
     assert restricted.reference not in page
     assert "A restricted case" in page
+
+
+def test_restricting_a_case_takes_it_from_a_holder_who_is_not_named(people):
+    supervisor, named, other = people
+    case = CaseFactory(assigned_to=other)
+
+    restricted = services.restrict_case(case=case, by=supervisor, allowed=[named], reason="Why")
+
+    assert restricted.assigned_to is None
+    event = AuditEvent.objects.filter(action="case.assigned").latest("seq")
+    assert (event.actor, event.detail) == (
+        supervisor,
+        {"case": str(case.id), "from": other.pk, "to": None, "reason": "restricted"},
+    )
+    # A holder who is named keeps it.
+    kept = services.restrict_case(
+        case=CaseFactory(assigned_to=named), by=supervisor, allowed=[named], reason="Why"
+    )
+    assert kept.assigned_to == named

@@ -109,10 +109,21 @@ def test_it_answers_a_non_ascii_digit_for_the_people_named_with_an_error(client,
     assert not case.restricted
 
 
-@pytest.mark.parametrize("name", ["staff:reports", "staff:queue"])
 @pytest.mark.parametrize("page", [str(10**30), "99999999", "0", "-1", "²", "abc", "\x00"])
-def test_a_page_number_that_cannot_exist_is_not_found(client, case, name, page):
-    response = client.get(reverse(name), {"page": page})
+def test_a_page_number_that_cannot_exist_is_not_found(client, case, page):
+    response = client.get(reverse("staff:reports"), {"page": page})
+
+    assert response.status_code == 404
+    assert "Page not found" in text_of(response)
+
+
+@pytest.mark.parametrize("name", ["staff:queue", "staff:team"])
+@pytest.mark.parametrize("key", ["after", "before"])
+@pytest.mark.parametrize(
+    "cursor", [str(10**30), "P1.-.²." + "0" * 32, "abc", "\x00", "P1.-.1." + "0" * 31, "P1" * 300]
+)
+def test_a_queue_cursor_that_no_page_wrote_is_not_found(client, case, name, key, cursor):
+    response = client.get(reverse(name), {key: cursor})
 
     assert response.status_code == 404
     assert "Page not found" in text_of(response)

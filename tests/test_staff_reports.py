@@ -206,3 +206,73 @@ def test_a_long_list_says_more_than_instead_of_counting_every_report(staff_clien
 
     assert "More than 2 reports, newest first" in text_of(response)
     assert len(references_in(response.content.decode())) == 3
+
+
+# --- Restricted cases: shown as the queue shows them ----------------------------------------
+
+RESTRICTED_ROW = "A restricted case: only the people named on it can see it."
+
+
+def restricted(report: Report, *, named: list | None = None):
+    from haven.cases.models import Case
+    from haven.cases.services import restrict_case
+    from tests.factories import StaffUserFactory
+
+    case = Case.objects.get(report=report)
+    supervisor = StaffUserFactory(role="supervisor")
+    return restrict_case(case=case, by=supervisor, allowed=named or [], reason="Staff member.")
+
+
+def test_a_restricted_case_shows_in_the_list_only_as_restricted_to_those_not_named(staff_client):
+    shown = send("Someone asked for photos.", minutes_ago=5)
+    hidden = send("A colleague asked for photos.")
+    restricted(hidden)
+
+    response = staff_client.get(reverse("staff:reports"))
+
+    page = response.content.decode()
+    assert references_in(page) == [shown.reference]
+    assert reverse("staff:report", args=[hidden.id]) not in page
+    assert str(hidden.id) not in page
+    text = text_of(response)
+    assert RESTRICTED_ROW in text
+    # Counted as the queue shows it: a row that says a restricted case exists.
+    assert "2 reports, newest first" in text
+
+
+def test_a_restricted_row_shows_neither_audience_nor_concerns(staff_client):
+    hidden = send("A colleague asked for photos.")
+    restricted(hidden)
+
+    text = text_of(staff_client.get(reverse("staff:reports")))
+
+    assert "parent or carer" not in text
+    assert "None ticked" not in text
+    assert RESTRICTED_ROW in text
+
+
+def test_a_person_named_on_a_restricted_case_sees_it_in_the_list(staff_client, staff_user):
+    report = send()
+    restricted(report, named=[staff_user])
+
+    response = staff_client.get(reverse("staff:reports"))
+
+    assert references_in(response.content.decode()) == [report.reference]
+    assert RESTRICTED_ROW not in text_of(response)
+
+
+def test_opening_a_restricted_report_not_named_on_is_refused_and_audited(staff_client, staff_user):
+    report = send()
+    case = restricted(report)
+
+    response = staff_client.get(reverse("staff:report", args=[report.id]))
+
+    assert response.status_code == 403
+    assert report.reference not in response.content.decode()
+    event = AuditEvent.objects.get(action="case.access_refused")
+    assert (event.actor_id, event.report_id, event.detail) == (
+        staff_user.pk,
+        report.id,
+        {"case": str(case.id)},
+    )
+    assert not AuditEvent.objects.filter(action="report.opened").exists()

@@ -27,6 +27,13 @@ from haven.reporting.services import submit_report
 from haven.triage.rules import Target, parse_bank_holidays
 from tests.factories import StaffUserFactory
 
+
+@pytest.fixture(autouse=True)
+def without_approvals(settings):
+    """The lifecycle on its own: four-eyes approvals (tests/test_approvals.py) switched off."""
+    settings.HAVEN_APPROVALS = dict.fromkeys(settings.HAVEN_APPROVALS, False)
+
+
 LONDON = ZoneInfo("Europe/London")
 MONDAY = datetime.datetime(2026, 11, 30, 10, 0, tzinfo=LONDON)
 CHRISTMAS_EVE = datetime.datetime(2026, 12, 24, 9, 0, tzinfo=LONDON)  # a Thursday

@@ -246,3 +246,115 @@ class CaseAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} on {self.case_id}"
+
+
+class ApprovalKind(models.TextChoices):
+    """The changes a second person must approve (each may be switched off in HAVEN_APPROVALS)."""
+
+    CLOSE_BELOW_THRESHOLD = "close_below_threshold", _("Closing a case below threshold")
+    LOWER_PRIORITY = "lower_priority", _("Lowering the priority")
+    CLOSE_P1_P2 = "close_p1_p2", _("Closing a P1 or P2 case")
+
+
+class ApprovalOutcome(models.TextChoices):
+    APPROVED = "approved", _("Approved")
+    RETURNED = "returned", _("Returned")
+
+
+class Approval(models.Model):
+    """A change asked for and waiting for a supervisor: four eyes on closing and lowering.
+
+    The change (a status or a priority) is made only when someone other than the person who
+    asked approves it. Both reasons are an advisor's words about a child: sealed.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="approvals")
+    kind = models.CharField(max_length=24, choices=ApprovalKind.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    to_status = models.CharField(max_length=24, choices=Status.choices, blank=True)
+    to_priority = models.CharField(max_length=2, choices=Priority.choices, blank=True)
+    reason_key_id = models.CharField(max_length=16)
+    reason_sealed = models.BinaryField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=8, choices=ApprovalOutcome.choices, blank=True)
+    decision_key_id = models.CharField(max_length=16, blank=True)
+    decision_sealed = models.BinaryField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # At most one change waits on a case at a time; the index also finds the pending.
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(decided_at__isnull=True), name="approval_one_pending"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ApprovalKind.values), name="approval_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(decided_at__isnull=True, outcome="")
+                | Q(decided_at__isnull=False, outcome__in=ApprovalOutcome.values),
+                name="approval_decided_has_outcome",
+            ),
+            models.CheckConstraint(
+                condition=(Q(to_status="") & ~Q(to_priority=""))
+                | (~Q(to_status="") & Q(to_priority="")),
+                name="approval_one_change",
+            ),
+            models.CheckConstraint(
+                condition=~Q(decided_by=models.F("requested_by")),
+                name="approval_not_own_request",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.case_id}"
+
+    @property
+    def pending(self) -> bool:
+        return self.decided_at is None
+
+
+class OwnershipOverride(models.Model):
+    """A supervisor acting on a case another advisor holds: who, whose, which verb, and why.
+
+    The reason is sealed like every other reason on a case.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="overrides")
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    verb = models.CharField(max_length=32)
+    key_id = models.CharField(max_length=16)
+    sealed = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"{self.verb} on {self.case_id}"
+
+
+class OpenCaseCount(models.Model):
+    """How many open cases each person holds, per priority: the team page's workload.
+
+    Kept by the database, not by the code: triggers on ``cases_case`` (migration 0008) add one
+    when a case becomes open and held, and take one away when it is closed, given to someone
+    else, or its priority changes, inside the transaction that changes the case, whichever code
+    (a verb, a bulk close, the seeding, a migration) wrote it. Reading the workload is then one
+    small query however large the backlog. Never written by the application.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    priority = models.CharField(max_length=2, choices=Priority.choices)
+    open_cases = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "priority"], name="open_case_count_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.priority}: {self.open_cases}"

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from haven.accounts.roles import PERMISSIONS
 from haven.cases.lifecycle import Status
-from haven.cases.models import Case, CaseAccess, CaseLink
+from haven.cases.models import Case, CaseAccess, CaseLink, OpenCaseCount
+from haven.core import crockford
 from haven.triage.rules import Priority
 
 QUEUE_COLUMNS = (
@@ -29,6 +34,21 @@ QUEUE_COLUMNS = (
     "many_from_network",
     "assigned_to__username",
 )
+
+
+def may_open(user: User, *, case: str = "") -> Q:
+    """Whether ``user`` may open each listed row's case: the one rule of every staff list.
+
+    A restricted case is for the people named on it. Every list, count and search that shows
+    cases to someone not named on one shows it as the queue does: a row saying only that a
+    restricted case exists (``staff/_restricted.html``), without its reference, audience or
+    concerns, and no link to it. Annotate a list with ``may_open=may_open(user)``; ``case`` is
+    the path from the rows to their case ("" when the rows are cases, ``"case"`` for reports).
+    One EXISTS per row, not a query per row.
+    """
+    prefix = f"{case}__" if case else ""
+    named = CaseAccess.objects.filter(case=OuterRef(f"{prefix}pk"), user=user)
+    return ~Q(**{f"{prefix}restricted": True}) | Q(Exists(named))
 
 
 @dataclass(frozen=True)
@@ -73,31 +93,13 @@ def queue(*, user: User, filters: QueueFilter, now: datetime | None = None) -> Q
     if filters.many_from_network:
         # With "not closed" above, the condition of the case_open_network_queue index.
         cases = cases.filter(many_from_network=True)
-    # One EXISTS per row, not a query per row: may this person open it if it is restricted?
-    named = CaseAccess.objects.filter(case=OuterRef("pk"), user=user)
     linked = CaseLink.objects.filter(Q(from_case=OuterRef("pk")) | Q(to_case=OuterRef("pk")))
-    cases = cases.annotate(may_open=Exists(named), linked=Exists(linked))
+    cases = cases.annotate(may_open=may_open(user), linked=Exists(linked))
     return (
         cases.select_related("assigned_to")
         .only(*QUEUE_COLUMNS)
         .order_by("priority", F("next_due_at").asc(nulls_last=True), "received_at", "id")
     )
-
-
-def page_of(cases: QuerySet[Case], *, page: int, size: int = 50) -> tuple[list[Case], bool]:
-    """One page of the queue and whether there is another: no COUNT over the whole table.
-
-    A later page finds its ids first, then reads only those rows, in one query. The ids come
-    off an index alone (every queue index holds the columns that the filters and the order
-    need), where an OFFSET over whole rows reads every skipped row from the table: on a million
-    cases, page 200 took 56 ms that way and 2 ms this way.
-    """
-    start = (page - 1) * size
-    if start:
-        ids = cases.values_list("pk", flat=True)[start : start + size + 1]
-        cases = cases.filter(pk__in=ids)
-    rows = list(cases[: size + 1])
-    return rows[:size], len(rows) > size
 
 
 @dataclass(frozen=True)
@@ -107,24 +109,121 @@ class Workload:
     p1: int
     p2: int
     overdue: int
+    more_overdue: bool = False  # more than ``overdue``, which is then the cap
 
 
-def workload(*, now: datetime | None = None) -> list[Workload]:
-    """Open cases per advisor, with the urgent and overdue among them: one grouped query."""
+# Overdue cases per person are counted to this many and then "more than": they change with
+# the clock, so no count can be kept, and an exact count reads every one of them.
+OVERDUE_COUNT_CAP = 100
+
+
+def workload(
+    *, now: datetime | None = None, overdue_cap: int = OVERDUE_COUNT_CAP
+) -> list[Workload]:
+    """Open cases per person who holds any, with the urgent and the overdue among them.
+
+    Two small queries, whatever the backlog: the open cases per person and priority from the
+    counts the database keeps (``OpenCaseCount``), then each person's overdue cases, counted
+    per priority off the assignee index to ``overdue_cap`` at most.
+    """
     now = now or timezone.now()
-    rows = (
-        Case.objects.exclude(status=Status.CLOSED)
-        .filter(assigned_to__isnull=False)
-        .values("assigned_to__username")
-        .annotate(
-            open_cases=Count("id"),
-            p1=Count("id", filter=Q(priority=Priority.P1)),
-            p2=Count("id", filter=Q(priority=Priority.P2)),
-            overdue=Count("id", filter=Q(next_due_at__lt=now)),
-        )
-        .order_by("-overdue", "-open_cases", "assigned_to__username")
+    counts: dict[str, dict[str, int]] = {}
+    ids: dict[str, int] = {}
+    rows = OpenCaseCount.objects.filter(open_cases__gt=0).values_list(
+        "user_id", "user__username", "priority", "open_cases"
     )
-    return [
-        Workload(r["assigned_to__username"], r["open_cases"], r["p1"], r["p2"], r["overdue"])
-        for r in rows
-    ]
+    for user_id, username, priority, n in rows:
+        counts.setdefault(username, {})[priority] = n
+        ids[username] = user_id
+    overdue = _overdue_counts(
+        [(ids[u], p) for u, by_priority in counts.items() for p in by_priority], now, overdue_cap
+    )
+    found = []
+    for username, by_priority in counts.items():
+        late = sum(overdue.get((ids[username], p), 0) for p in by_priority)
+        found.append(
+            Workload(
+                username,
+                open_cases=sum(by_priority.values()),
+                p1=by_priority.get(Priority.P1, 0),
+                p2=by_priority.get(Priority.P2, 0),
+                overdue=min(late, overdue_cap),
+                more_overdue=late > overdue_cap,
+            )
+        )
+    return sorted(found, key=lambda w: (-w.overdue, -w.open_cases, w.advisor))
+
+
+def _overdue_counts(
+    keys: list[tuple[int, str]], now: datetime, cap: int
+) -> dict[tuple[int, str], int]:
+    """Per (person, priority), how many open cases are overdue, up to ``cap + 1``: one query.
+
+    Each part reads a range of the case_open_assignee_queue index (person, priority, next due),
+    stopping after ``cap + 1``; "not (closed)" is that index's condition, written as it is.
+    """
+    if not keys:
+        return {}
+    part = (
+        "SELECT %s, %s, (SELECT COUNT(*) FROM (SELECT 1 FROM cases_case"
+        " WHERE assigned_to_id = %s AND priority = %s AND NOT (status = %s)"
+        " AND next_due_at < %s LIMIT %s) AS late)"
+    )
+    due = connection.ops.adapt_datetimefield_value(now)
+    params: list[Any] = []
+    for user_id, priority in keys:
+        params += [user_id, priority, user_id, priority, Status.CLOSED.value, due, cap + 1]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join([part] * len(keys)), params)
+        return {(user_id, priority): n for user_id, priority, n in cursor.fetchall()}
+
+
+# The team page says "more than" above this many: an exact count of a large backlog reads
+# every open unassigned case, and the page must not grow with the backlog.
+UNASSIGNED_COUNT_CAP = 10_000
+
+
+def unassigned_open_cases() -> int:
+    """How many open cases nobody holds, counted to ``UNASSIGNED_COUNT_CAP + 1`` at most.
+
+    Restricted ones are counted too: the queue shows each as a row saying that it exists.
+    """
+    cases = Case.objects.exclude(status=Status.CLOSED).filter(assigned_to__isnull=True)
+    return cases.order_by()[: UNASSIGNED_COUNT_CAP + 1].count()
+
+
+def case_workers() -> QuerySet[User]:
+    """The advisors: active staff accounts whose role grants ``cases.work``."""
+    roles = [role for role, granted in PERMISSIONS.items() if "cases.work" in granted]
+    return User.objects.filter(is_active=True, is_staff=True, staff_profile__role__in=roles)
+
+
+def advisors_without_open_cases() -> list[User]:
+    """The advisors who hold no open case, by name: one query (an index probe per advisor)."""
+    held = Case.objects.filter(assigned_to=OuterRef("pk")).exclude(status=Status.CLOSED)
+    return list(case_workers().exclude(Exists(held)).only("id", "username").order_by("username"))
+
+
+REFERENCE_BODY_LENGTH = 8  # as reporting.services.REFERENCE_LENGTH: two groups of four
+_SEPARATORS = frozenset(" -_.\t\r\n")
+
+
+def find_reference(text: str) -> str | None:
+    """The canonical reference ("HVN-XXXX-XXXX") that ``text`` was typed as, or None.
+
+    Forgiving as people are when they copy a reference by hand: any case, spaces or dashes
+    anywhere or missing (``hvn 3qmq 3rhh``), the prefix left off, and Crockford's look-alikes
+    (O for 0, I or L for 1) in the part after the prefix. Only the shape is checked: whether a
+    case has the reference, and whether this person may know it, is the caller's question.
+    """
+    if not isinstance(text, str) or len(text) > 64:
+        return None
+    cleaned = "".join(ch for ch in text.upper() if ch not in _SEPARATORS)
+    prefix = settings.HAVEN_REFERENCE_PREFIX.upper()
+    body = cleaned[len(prefix) :] if cleaned.startswith(prefix) else cleaned
+    if len(body) != REFERENCE_BODY_LENGTH and len(cleaned) == REFERENCE_BODY_LENGTH:
+        body = cleaned  # a body that happens to begin with the prefix's letters
+    body = crockford.normalise(body)
+    if len(body) != REFERENCE_BODY_LENGTH or not crockford.is_valid(body):
+        return None
+    return f"{settings.HAVEN_REFERENCE_PREFIX}-{crockford.group(body)}"

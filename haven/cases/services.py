@@ -9,25 +9,32 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from haven.accounts.services import has_permission
 from haven.audit.actions import Action
 from haven.audit.services import record_event
 from haven.cases.lifecycle import TRANSITIONS, Move, Status, case_page_move
 from haven.cases.models import (
+    Approval,
+    ApprovalKind,
+    ApprovalOutcome,
     Case,
     CaseAccess,
     CaseLink,
     ContactAttempt,
     Note,
+    OwnershipOverride,
     PriorityChange,
     SafetyAction,
     Transition,
 )
+from haven.cases.queries import case_workers, may_open
 from haven.sealing.services import open_sealed, seal
 from haven.triage.rules import Priority, TargetName
 from haven.triage.services import Assessment, due_at
@@ -219,6 +226,94 @@ def _refuse(*, action: Action, case: Case, by: User, message: str, **detail: Any
     return CaseRuleBroken(message)
 
 
+# --- Who may act on a case --------------------------------------------------------------------
+#
+# A claimed case belongs to its advisor: only they change its status, priority, contacts, safety
+# plan and links. Anyone who works cases may still add a note. A supervisor (cases.override) may
+# act on it too, giving a reason, which is sealed (OwnershipOverride) and named in the audit. An
+# unclaimed case is anyone's to work.
+
+
+def acting_for(case: Case, user: User) -> User | None:
+    """The advisor whose case ``user`` would be acting on, or None if it is theirs or nobody's."""
+    if case.assigned_to_id is None or case.assigned_to_id == user.pk:
+        return None
+    return case.assigned_to
+
+
+def may_override(user: User) -> bool:
+    return has_permission(user, "cases.override")
+
+
+def _owner_name(case: Case) -> str:
+    owner = case.assigned_to
+    return owner.get_username() if owner is not None else ""
+
+
+def ownership_message(case: Case) -> str:
+    return f"This case is {_owner_name(case)}'s. You can add a note."
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    action: Action
+    message: str
+    detail: dict[str, Any]
+
+
+def _check_owner(current: Case, *, by: User, verb: str, override_reason: str) -> _Refusal | bool:
+    """May ``by`` make ``verb`` on the locked ``current``? True: as an override, recorded here.
+
+    False: it is their case, or nobody's. A _Refusal: it is another advisor's, and ``by`` may not
+    override (the caller records it once the transaction has rolled back). A supervisor without a
+    reason breaks a rule (CaseRuleBroken), which is a form to fill in, not a refusal.
+    """
+    if current.assigned_to_id is None or current.assigned_to_id == by.pk:
+        return False
+    if not may_override(by):
+        return _Refusal(
+            Action.CASE_OWNERSHIP_REFUSED,
+            ownership_message(current),
+            {"owner": current.assigned_to_id, "verb": verb},
+        )
+    override_reason = override_reason.strip()
+    if not override_reason:
+        raise CaseRuleBroken(f"Give a reason for acting on {_owner_name(current)}'s case.")
+    key_id, sealed = _seal_text(current, "override_reason", override_reason)
+    OwnershipOverride.objects.create(
+        case=current,
+        at=timezone.now(),
+        by=by,
+        owner_id=current.assigned_to_id,
+        verb=verb,
+        key_id=key_id,
+        sealed=sealed,
+    )
+    record_event(
+        action=Action.CASE_OWNERSHIP_OVERRIDDEN,
+        actor=by,
+        report_id=current.report_id,
+        detail={
+            "case": str(current.id),
+            "owner": current.assigned_to_id,
+            "verb": verb,
+            "override": True,
+        },
+    )
+    return True
+
+
+def _raise_refusal(refusal: _Refusal | bool, *, case: Case, by: User) -> None:
+    if isinstance(refusal, _Refusal):
+        raise _refuse(
+            action=refusal.action, case=case, by=by, message=refusal.message, **refusal.detail
+        )
+
+
+def _override_detail(outcome: _Refusal | bool) -> dict[str, Any]:
+    return {"override": True} if outcome is True else {}
+
+
 def claim_case(*, case: Case, by: User) -> Case:
     """Assign the case to ``by``. Refused, and audited, if someone else holds it."""
     with transaction.atomic():
@@ -244,19 +339,51 @@ def claim_case(*, case: Case, by: User) -> Case:
     return current
 
 
+def assignable_staff(case: Case) -> models.QuerySet[User]:
+    """Who may be given ``case``: the advisors (``queries.case_workers``: active staff whose role
+    works cases); if restricted, only those named on it."""
+    people = case_workers()
+    if case.restricted:
+        people = people.filter(pk__in=CaseAccess.objects.filter(case=case).values("user_id"))
+    return people.order_by("username")
+
+
+ASSIGN_MESSAGE = "Choose an advisor from the list."
+
+
+def refuse_assignment(*, case: Case, by: User, to: int | None = None) -> CaseRuleBroken:
+    """Record an assignment to someone who may not be given the case (or to no one known)."""
+    return _refuse(
+        action=Action.CASE_ASSIGN_REFUSED,
+        case=case,
+        by=by,
+        message=ASSIGN_MESSAGE,
+        **({"to": to} if to is not None else {}),
+    )
+
+
 def assign_case(*, case: Case, to: User | None, by: User) -> Case:
-    """A supervisor's reassignment (or release, with ``to=None``)."""
+    """A supervisor's reassignment (or release, with ``to=None``).
+
+    Only to someone ``assignable_staff`` offers: active, in a role that works cases, and named
+    on the case if it is restricted. Anyone else is refused and audited.
+    """
     with transaction.atomic():
         current = _locked(case)
-        previous = current.assigned_to_id
-        current.assigned_to_id = to.pk if to is not None else None
-        current.save(update_fields=["assigned_to"])
-        record_event(
-            action=Action.CASE_ASSIGNED,
-            actor=by,
-            report_id=current.report_id,
-            detail={"case": str(current.id), "from": previous, "to": current.assigned_to_id},
-        )
+        allowed = to is None or assignable_staff(current).filter(pk=to.pk).exists()
+        if allowed:
+            previous = current.assigned_to_id
+            current.assigned_to_id = to.pk if to is not None else None
+            current.save(update_fields=["assigned_to"])
+            record_event(
+                action=Action.CASE_ASSIGNED,
+                actor=by,
+                report_id=current.report_id,
+                detail={"case": str(current.id), "from": previous, "to": current.assigned_to_id},
+            )
+    if not allowed:
+        raise refuse_assignment(case=current, by=by, to=to.pk if to is not None else None)
+    current.assigned_to = to
     return current
 
 
@@ -294,21 +421,248 @@ def _make_move(current: Case, *, to: str, move: Move, by: User, reason: str, **d
     record_event(action=action, actor=by, report_id=current.report_id, detail=detail)
 
 
-def change_status(*, case: Case, to: str, by: User, reason: str = "") -> Case:
+# --- Four-eyes approvals ---------------------------------------------------------------------
+#
+# Closing below threshold, lowering a priority and closing a P1 or P2 case are asked for, not
+# made: an Approval waits (at most one per case) until a supervisor other than the person who
+# asked approves it, which makes the change, or returns it with a reason. Each kind can be
+# switched off in HAVEN_APPROVALS.
+
+PENDING_MESSAGE = (
+    "A change to this case is awaiting approval. A supervisor must approve or return it first."
+)
+
+
+def approval_needed(kind: str) -> bool:
+    return bool(settings.HAVEN_APPROVALS.get(kind, True))
+
+
+def pending_approval(case: Case) -> Approval | None:
+    return (
+        Approval.objects.select_related("requested_by")
+        .filter(case=case, decided_at__isnull=True)
+        .first()
+    )
+
+
+PENDING_SHOWN = 50
+
+
+def pending_approvals(*, user: User, limit: int = PENDING_SHOWN) -> list[Approval]:
+    """The changes waiting for a supervisor, oldest first, at most ``limit``; each case with
+    ``may_open`` (is ``user`` named on it), so a restricted one is shown only as restricted."""
+    return list(
+        Approval.objects.filter(decided_at__isnull=True)
+        .select_related("case", "requested_by")
+        .annotate(may_open=may_open(user, case="case"))
+        .order_by("requested_at", "pk")[:limit]
+    )
+
+
+def pending_approval_count() -> int:
+    """How many changes wait for a supervisor (the partial unique index holds just those)."""
+    return Approval.objects.filter(decided_at__isnull=True).count()
+
+
+def _closing_approval(current: Case, to: str) -> str | None:
+    """The approval closing ``current`` needs, if any: a P1 or P2 case first, then below threshold."""
+    if to != Status.CLOSED:
+        return None
+    if current.priority in (Priority.P1, Priority.P2) and approval_needed(ApprovalKind.CLOSE_P1_P2):
+        return ApprovalKind.CLOSE_P1_P2
+    if current.status == Status.BELOW_THRESHOLD and approval_needed(
+        ApprovalKind.CLOSE_BELOW_THRESHOLD
+    ):
+        return ApprovalKind.CLOSE_BELOW_THRESHOLD
+    return None
+
+
+def _lowering(frm: str, to: str) -> bool:
+    return Priority.values.index(to) > Priority.values.index(frm)
+
+
+def _refuse_if_pending(current: Case) -> None:
+    if Approval.objects.filter(case=current, decided_at__isnull=True).exists():
+        raise CaseRuleBroken(PENDING_MESSAGE)
+
+
+def _request_approval(
+    current: Case,
+    *,
+    kind: str,
+    by: User,
+    reason: str,
+    to_status: str = "",
+    to_priority: str = "",
+    **detail: Any,
+) -> Approval:
+    key_id, sealed = _seal_text(current, "approval_reason", reason)
+    approval = Approval.objects.create(
+        case=current,
+        kind=kind,
+        requested_by=by,
+        requested_at=timezone.now(),
+        to_status=to_status,
+        to_priority=to_priority,
+        reason_key_id=key_id,
+        reason_sealed=sealed,
+    )
+    record_event(
+        action=Action.CASE_APPROVAL_REQUESTED,
+        actor=by,
+        report_id=current.report_id,
+        detail={
+            "case": str(current.id),
+            "approval": approval.pk,
+            "kind": kind,
+            "to": to_status or to_priority,
+            **detail,
+        },
+    )
+    return approval
+
+
+def _decide(
+    *, case: Case, by: User, reason: str, outcome: str
+) -> tuple[Case, Approval | None, str]:
+    """Lock the case and its pending approval; '' or why ``by`` may not decide it."""
+    current = _locked(case)
+    pending = (
+        Approval.objects.select_for_update().filter(case=current, decided_at__isnull=True).first()
+    )
+    if pending is None:
+        raise CaseRuleBroken("Nothing on this case is awaiting approval.")
+    if not has_permission(by, "cases.approve"):
+        return current, pending, "Only a supervisor can approve or return a change."
+    if pending.requested_by_id == by.pk:
+        return current, pending, "You asked for this change. Another supervisor must decide it."
+    pending.decided_by = by
+    pending.decided_at = timezone.now()
+    pending.outcome = outcome
+    if reason:
+        pending.decision_key_id, pending.decision_sealed = _seal_text(
+            current, "approval_decision", reason
+        )
+    pending.save()
+    return current, pending, ""
+
+
+def _refuse_decision(current: Case, pending: Approval | None, *, by: User, why: str) -> None:
+    if why:
+        raise _refuse(
+            action=Action.CASE_APPROVAL_REFUSED,
+            case=current,
+            by=by,
+            message=why,
+            approval=pending.pk if pending is not None else None,
+        )
+
+
+def approve_change(*, case: Case, by: User, reason: str = "") -> Case:
+    """A supervisor approves the change waiting on the case, which is then made.
+
+    The change is recorded as the requester's (their reason, sealed again to the Transition or
+    PriorityChange), with the approval and its approver named in the change's audit event.
+    Nobody approves their own request; that try is refused and audited.
+    """
+    reason = reason.strip()
+    with transaction.atomic():
+        current, pending, why = _decide(
+            case=case, by=by, reason=reason, outcome=ApprovalOutcome.APPROVED
+        )
+        if not why and pending is not None:
+            asked = open_text(current, pending.reason_key_id, pending.reason_sealed)
+            requester = pending.requested_by
+            detail = {"approval": pending.pk, "approved_by": by.pk}
+            if pending.to_status:
+                move = case_page_move(current.status, pending.to_status)
+                if move is None:
+                    raise CaseRuleBroken(
+                        "The case has moved on since this was asked for: return it instead."
+                    )
+                _make_move(
+                    current, to=pending.to_status, move=move, by=requester, reason=asked, **detail
+                )
+            elif current.priority == pending.to_priority:
+                raise CaseRuleBroken("The case already has that priority: return it instead.")
+            else:
+                _set_priority(current, to=pending.to_priority, by=requester, reason=asked, **detail)
+            record_event(
+                action=Action.CASE_APPROVAL_APPROVED,
+                actor=by,
+                report_id=current.report_id,
+                detail={
+                    "case": str(current.id),
+                    "approval": pending.pk,
+                    "kind": pending.kind,
+                    "requested_by": pending.requested_by_id,
+                },
+            )
+    _refuse_decision(current, pending, by=by, why=why)
+    return current
+
+
+def return_change(*, case: Case, by: User, reason: str) -> Case:
+    """A supervisor returns the change waiting on the case, unmade, with a reason (sealed)."""
+    reason = reason.strip()
+    if not reason:
+        raise CaseRuleBroken("Give a reason for returning the change.")
+    with transaction.atomic():
+        current, pending, why = _decide(
+            case=case, by=by, reason=reason, outcome=ApprovalOutcome.RETURNED
+        )
+        if not why and pending is not None:
+            record_event(
+                action=Action.CASE_APPROVAL_RETURNED,
+                actor=by,
+                report_id=current.report_id,
+                detail={
+                    "case": str(current.id),
+                    "approval": pending.pk,
+                    "kind": pending.kind,
+                    "requested_by": pending.requested_by_id,
+                },
+            )
+    _refuse_decision(current, pending, by=by, why=why)
+    return current
+
+
+def change_status(
+    *, case: Case, to: str, by: User, reason: str = "", override_reason: str = ""
+) -> Case:
     """Move the case along the lifecycle table; illegal moves and missing reasons are refused.
 
     The moves only the bulk close makes (``Move.only_in_bulk``) are refused here. A threshold
     decision meets the threshold-decision target. Reopening a closed case starts its unmet
     targets again from that moment (``_restart_targets``); the event names the targets counted.
+    Only the case's advisor (or anyone, if nobody holds it) may move it, or a supervisor giving
+    ``override_reason``. A closing that needs four eyes is asked for instead (an Approval).
     """
     reason = reason.strip()
+    owner: _Refusal | bool = False
     with transaction.atomic():
         current = _locked(case)
         move = case_page_move(current.status, to)
         if move is not None:
             if move.needs_reason and not reason:
                 raise CaseRuleBroken("Give a reason for this decision.")
-            _make_move(current, to=to, move=move, by=by, reason=reason)
+            owner = _check_owner(current, by=by, verb="status", override_reason=override_reason)
+            if not isinstance(owner, _Refusal):
+                _refuse_if_pending(current)
+                kind = _closing_approval(current, to)
+                if kind is not None:
+                    _request_approval(
+                        current,
+                        kind=kind,
+                        by=by,
+                        reason=reason,
+                        to_status=to,
+                        **_override_detail(owner),
+                    )
+                else:
+                    _make_move(
+                        current, to=to, move=move, by=by, reason=reason, **_override_detail(owner)
+                    )
     if move is None:
         raise _refuse(
             action=Action.CASE_TRANSITION_REFUSED,
@@ -317,6 +671,7 @@ def change_status(*, case: Case, to: str, by: User, reason: str = "") -> Case:
             message=f"A case cannot go from {current.get_status_display()} to {to}.",
             **{"from": current.status, "to": to},
         )
+    _raise_refusal(owner, case=current, by=by)
     return current
 
 
@@ -340,11 +695,42 @@ def record_first_read(*, case: Case, by: User) -> bool:
     return True
 
 
-def change_priority(*, case: Case, to: str, by: User, reason: str) -> Case:
+def _set_priority(current: Case, *, to: str, by: User, reason: str, **detail: Any) -> None:
+    """Give the locked case priority ``to``: its PriorityChange (reason sealed) and audit event."""
+    key_id, sealed = _seal_text(current, "priority_reason", reason)
+    PriorityChange.objects.create(
+        case=current,
+        at=timezone.now(),
+        by=by,
+        from_priority=current.priority,
+        to_priority=to,
+        reason_key_id=key_id,
+        reason_sealed=sealed,
+    )
+    record_event(
+        action=Action.CASE_PRIORITY_CHANGED,
+        actor=by,
+        report_id=current.report_id,
+        detail={"case": str(current.id), "from": current.priority, "to": to, **detail},
+    )
+    current.priority = to
+    count_targets(
+        current,
+        start=current.reopened_at or current.received_at,
+        contactable=current.report.contactable,
+    )
+    set_next_target(current)
+    current.save(update_fields=["priority", *DUE_FIELDS, *NEXT_TARGET_FIELDS])
+
+
+def change_priority(
+    *, case: Case, to: str, by: User, reason: str, override_reason: str = ""
+) -> Case:
     """An advisor's override; the computed priority and its reasons stay as they were.
 
     The targets not yet met are counted again under the new priority, from receipt (or from the
-    reopening, for a reopened case).
+    reopening, for a reopened case). Only the case's advisor, or a supervisor giving
+    ``override_reason``; lowering it is asked for (an Approval) unless HAVEN_APPROVALS says not.
     """
     reason = reason.strip()
     if to not in Priority.values:
@@ -355,30 +741,21 @@ def change_priority(*, case: Case, to: str, by: User, reason: str) -> Case:
         current = _locked(case)
         if current.priority == to:
             raise CaseRuleBroken("The case already has that priority.")
-        key_id, sealed = _seal_text(current, "priority_reason", reason)
-        PriorityChange.objects.create(
-            case=current,
-            at=timezone.now(),
-            by=by,
-            from_priority=current.priority,
-            to_priority=to,
-            reason_key_id=key_id,
-            reason_sealed=sealed,
-        )
-        record_event(
-            action=Action.CASE_PRIORITY_CHANGED,
-            actor=by,
-            report_id=current.report_id,
-            detail={"case": str(current.id), "from": current.priority, "to": to},
-        )
-        current.priority = to
-        count_targets(
-            current,
-            start=current.reopened_at or current.received_at,
-            contactable=current.report.contactable,
-        )
-        set_next_target(current)
-        current.save(update_fields=["priority", *DUE_FIELDS, *NEXT_TARGET_FIELDS])
+        owner = _check_owner(current, by=by, verb="priority", override_reason=override_reason)
+        if not isinstance(owner, _Refusal):
+            _refuse_if_pending(current)
+            if _lowering(current.priority, to) and approval_needed(ApprovalKind.LOWER_PRIORITY):
+                _request_approval(
+                    current,
+                    kind=ApprovalKind.LOWER_PRIORITY,
+                    by=by,
+                    reason=reason,
+                    to_priority=to,
+                    **_override_detail(owner),
+                )
+            else:
+                _set_priority(current, to=to, by=by, reason=reason, **_override_detail(owner))
+    _raise_refusal(owner, case=current, by=by)
     return current
 
 
@@ -408,108 +785,213 @@ def log_contact_attempt(
     outcome: str,
     at: datetime | None = None,
     note: str = "",
+    override_reason: str = "",
 ) -> ContactAttempt:
     """Record an attempt to reach the reporter; speaking to them meets the first-contact target.
 
     A conversation from before the case was last reopened does not meet the reopened case's.
+    Only the case's advisor, or a supervisor giving ``override_reason``.
     """
     with transaction.atomic():
         current = _locked(case)
-        when = at or timezone.now()
-        key_id, sealed = (
-            _seal_text(current, "contact_note", note.strip()) if note.strip() else ("", None)
-        )
-        attempt = ContactAttempt.objects.create(
-            case=current,
-            at=when,
-            by=by,
-            method=method,
-            outcome=outcome,
-            key_id=key_id,
-            sealed_note=sealed,
-        )
-        since_reopened = current.reopened_at is None or when >= current.reopened_at
-        if outcome == "spoke" and current.first_contact_at is None and since_reopened:
-            current.first_contact_at = when
-            set_next_target(current)
-            current.save(update_fields=["first_contact_at", *NEXT_TARGET_FIELDS])
-        record_event(
-            action=Action.CASE_CONTACT_ATTEMPTED,
-            actor=by,
-            report_id=current.report_id,
-            detail={"case": str(current.id), "method": method, "outcome": outcome},
-        )
+        owner = _check_owner(current, by=by, verb="contact", override_reason=override_reason)
+        if isinstance(owner, _Refusal):
+            attempt = None
+        else:
+            attempt = _log_contact_attempt(
+                current, by=by, method=method, outcome=outcome, at=at, note=note, owner=owner
+            )
+    _raise_refusal(owner, case=current, by=by)
+    assert attempt is not None
+    return attempt
+
+
+def _log_contact_attempt(
+    current: Case,
+    *,
+    by: User,
+    method: str,
+    outcome: str,
+    at: datetime | None,
+    note: str,
+    owner: bool,
+) -> ContactAttempt:
+    """The attempt on the locked ``current``, and the first contact it may meet."""
+    when = at or timezone.now()
+    key_id, sealed = (
+        _seal_text(current, "contact_note", note.strip()) if note.strip() else ("", None)
+    )
+    attempt = ContactAttempt.objects.create(
+        case=current,
+        at=when,
+        by=by,
+        method=method,
+        outcome=outcome,
+        key_id=key_id,
+        sealed_note=sealed,
+    )
+    since_reopened = current.reopened_at is None or when >= current.reopened_at
+    if outcome == "spoke" and current.first_contact_at is None and since_reopened:
+        current.first_contact_at = when
+        set_next_target(current)
+        current.save(update_fields=["first_contact_at", *NEXT_TARGET_FIELDS])
+    record_event(
+        action=Action.CASE_CONTACT_ATTEMPTED,
+        actor=by,
+        report_id=current.report_id,
+        detail={
+            "case": str(current.id),
+            "method": method,
+            "outcome": outcome,
+            **_override_detail(owner),
+        },
+    )
     return attempt
 
 
 def add_safety_action(
-    *, case: Case, by: User, action: str, owner: str, due_on: date | None
+    *,
+    case: Case,
+    by: User,
+    action: str,
+    owner: str,
+    due_on: date | None,
+    override_reason: str = "",
 ) -> SafetyAction:
-    """Add an action to the safety plan; what it is and who will do it are both sealed."""
+    """Add an action to the safety plan; what it is and who will do it are both sealed.
+
+    Only the case's advisor, or a supervisor giving ``override_reason``.
+    """
     action = action.strip()
     if not action:
         raise CaseRuleBroken("Describe the action.")
     with transaction.atomic():
-        key_id, sealed = _seal_text(case, "safety_action", action)
-        owner_key_id, owner_sealed = _seal_text(case, "safety_action_owner", owner.strip())
-        item = SafetyAction.objects.create(
-            case=case,
-            created_at=timezone.now(),
-            created_by=by,
-            due_on=due_on,
-            key_id=key_id,
-            sealed=sealed,
-            owner_key_id=owner_key_id,
-            owner_sealed=owner_sealed,
+        holder = _check_owner(
+            _locked(case), by=by, verb="safety_action", override_reason=override_reason
         )
-        record_event(
-            action=Action.CASE_SAFETY_ACTION_ADDED,
-            actor=by,
-            report_id=case.report_id,
-            detail={"case": str(case.id), "action": item.pk},
-        )
-    return item
-
-
-def complete_safety_action(*, item: SafetyAction, by: User) -> SafetyAction:
-    """Mark a safety plan action done, once: marking it again changes and records nothing."""
-    with transaction.atomic():
-        now = timezone.now()
-        # Only the update that finds it not done yet writes: two clicks that both read "not
-        # done" would otherwise each record it.
-        changed = SafetyAction.objects.filter(pk=item.pk, done_at__isnull=True).update(done_at=now)
-        if changed:
-            record_event(
-                action=Action.CASE_SAFETY_ACTION_DONE,
-                actor=by,
-                report_id=item.case.report_id,
-                detail={"case": str(item.case_id), "action": item.pk},
-            )
-            item.done_at = now
+        if isinstance(holder, _Refusal):
+            item = None
         else:
-            item.refresh_from_db(fields=["done_at"])
+            item = _add_safety_action(
+                case, by=by, action=action, owner=owner, due_on=due_on, override=holder is True
+            )
+    _raise_refusal(holder, case=case, by=by)
+    assert item is not None
     return item
 
 
-def link_cases(*, case: Case, other: Case, by: User | None, reason: str) -> CaseLink | None:
-    """Link two cases (once); returns None if they are already linked either way."""
+def _add_safety_action(
+    case: Case, *, by: User, action: str, owner: str, due_on: date | None, override: bool
+) -> SafetyAction:
+    key_id, sealed = _seal_text(case, "safety_action", action)
+    owner_key_id, owner_sealed = _seal_text(case, "safety_action_owner", owner.strip())
+    item = SafetyAction.objects.create(
+        case=case,
+        created_at=timezone.now(),
+        created_by=by,
+        due_on=due_on,
+        key_id=key_id,
+        sealed=sealed,
+        owner_key_id=owner_key_id,
+        owner_sealed=owner_sealed,
+    )
+    record_event(
+        action=Action.CASE_SAFETY_ACTION_ADDED,
+        actor=by,
+        report_id=case.report_id,
+        detail={
+            "case": str(case.id),
+            "action": item.pk,
+            **({"override": True} if override else {}),
+        },
+    )
+    return item
+
+
+def complete_safety_action(
+    *, item: SafetyAction, by: User, override_reason: str = ""
+) -> SafetyAction:
+    """Mark a safety plan action done, once: marking it again changes and records nothing.
+
+    Only the case's advisor, or a supervisor giving ``override_reason``.
+    """
+    with transaction.atomic():
+        holder = _check_owner(
+            _locked(item.case), by=by, verb="safety_action_done", override_reason=override_reason
+        )
+        if not isinstance(holder, _Refusal):
+            _complete_safety_action(item, by=by, override=holder is True)
+    _raise_refusal(holder, case=item.case, by=by)
+    return item
+
+
+def _complete_safety_action(item: SafetyAction, *, by: User, override: bool) -> None:
+    now = timezone.now()
+    # Only the update that finds it not done yet writes: two clicks that both read "not
+    # done" would otherwise each record it.
+    changed = SafetyAction.objects.filter(pk=item.pk, done_at__isnull=True).update(done_at=now)
+    if changed:
+        record_event(
+            action=Action.CASE_SAFETY_ACTION_DONE,
+            actor=by,
+            report_id=item.case.report_id,
+            detail={
+                "case": str(item.case_id),
+                "action": item.pk,
+                **({"override": True} if override else {}),
+            },
+        )
+        item.done_at = now
+    else:
+        item.refresh_from_db(fields=["done_at"])
+
+
+def link_cases(
+    *, case: Case, other: Case, by: User | None, reason: str, override_reason: str = ""
+) -> CaseLink | None:
+    """Link two cases (once); returns None if they are already linked either way.
+
+    An advisor links only their own case (or nobody's), a supervisor another's giving
+    ``override_reason``; the automatic linking of a new report (``by=None``) is nobody's act.
+    """
     if case.pk == other.pk:
         raise CaseRuleBroken("A case cannot be linked to itself.")
+    holder: _Refusal | bool = False
+    link = None
     with transaction.atomic():
-        if (
-            CaseLink.objects.filter(from_case=case, to_case=other).exists()
-            or CaseLink.objects.filter(from_case=other, to_case=case).exists()
-        ):
-            return None
-        link = CaseLink.objects.create(
-            from_case=case, to_case=other, at=timezone.now(), by=by, reason=reason
-        )
-        record_event(
-            action=Action.CASE_LINKED,
-            actor=by,
-            report_id=case.report_id,
-            detail={"case": str(case.id), "other": str(other.id), "reason": reason},
-        )
+        if by is not None:
+            holder = _check_owner(
+                _locked(case), by=by, verb="link", override_reason=override_reason
+            )
+        if not isinstance(holder, _Refusal):
+            link = _link_cases(case, other, by=by, reason=reason, override=holder is True)
+    if by is not None:
+        _raise_refusal(holder, case=case, by=by)
+    return link
+
+
+def _link_cases(
+    case: Case, other: Case, *, by: User | None, reason: str, override: bool
+) -> CaseLink | None:
+    if (
+        CaseLink.objects.filter(from_case=case, to_case=other).exists()
+        or CaseLink.objects.filter(from_case=other, to_case=case).exists()
+    ):
+        return None
+    link = CaseLink.objects.create(
+        from_case=case, to_case=other, at=timezone.now(), by=by, reason=reason
+    )
+    record_event(
+        action=Action.CASE_LINKED,
+        actor=by,
+        report_id=case.report_id,
+        detail={
+            "case": str(case.id),
+            "other": str(other.id),
+            "reason": reason,
+            **({"override": True} if override else {}),
+        },
+    )
     return link
 
 
@@ -643,7 +1125,9 @@ def can_open(case: Case, user: User) -> bool:
 def restrict_case(*, case: Case, by: User, allowed: list[User], reason: str) -> Case:
     """Restrict a case to the people named (the supervisor who restricts it is always one).
 
-    For example when the person of concern is a colleague. Others then see only that a restricted
+    A holder who is not named is taken off the case (recorded as ``case.assigned``, reason
+    "restricted"): only the people named may hold it. For example when the person of concern
+    is a colleague. Others then see only that a restricted
     case exists. The reason is sealed; the audit event records who and how many were named.
     """
     reason = reason.strip()
@@ -658,6 +1142,22 @@ def restrict_case(*, case: Case, by: User, allowed: list[User], reason: str) -> 
         )
         current.restricted = True
         current.save(update_fields=["restricted"])
+        holder = current.assigned_to_id
+        if holder is not None and holder not in people:
+            # Only the people named may hold it: a holder left out is taken off the case.
+            current.assigned_to = None
+            current.save(update_fields=["assigned_to"])
+            record_event(
+                action=Action.CASE_ASSIGNED,
+                actor=by,
+                report_id=current.report_id,
+                detail={
+                    "case": str(current.id),
+                    "from": holder,
+                    "to": None,
+                    "reason": "restricted",
+                },
+            )
         key_id, sealed = _seal_text(current, "restriction_reason", reason)
         Note.objects.create(
             case=current, at=timezone.now(), by=by, kind="fact", key_id=key_id, sealed=sealed

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.templatetags.static import static
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import ngettext
 from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader
+from markupsafe import Markup
 
 from haven.core import govuk
 
@@ -43,6 +45,25 @@ GOVUK_COMPONENTS = [
 
 def url(name: str, *args: Any, **kwargs: Any) -> str:
     return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+_ID_STANDS_IN = "00000000-0000-0000-0000-00000000cafe"
+
+
+@functools.lru_cache(maxsize=64)
+def _around_id(name: str, script_prefix: str) -> tuple[str, str]:
+    before, _id, after = reverse(name, args=[_ID_STANDS_IN]).partition(_ID_STANDS_IN)
+    return before, after
+
+
+def url_with_id(name: str, id_: Any) -> str:
+    """``url(name, id_)`` for a URL whose one argument is an id, built by joining strings.
+
+    The same path ``reverse`` gives, at a fraction of its cost: a list of 50 cases reversed
+    its links 50 times a page. The pattern is reversed once per name (and script prefix).
+    """
+    before, after = _around_id(name, get_script_prefix())
+    return f"{before}{id_}{after}"
 
 
 def service() -> dict[str, str]:
@@ -99,6 +120,34 @@ def duration(seconds: int) -> str:
     return f"{mins} min"
 
 
+TAG_COLOURS = frozenset(
+    {
+        "grey",
+        "green",
+        "turquoise",
+        "blue",
+        "light-blue",
+        "purple",
+        "pink",
+        "red",
+        "orange",
+        "yellow",
+    }
+)
+
+
+def tag(text: Any, colour: str = "") -> Markup:
+    """A GOV.UK tag, as ``govukTag`` writes it, for the rows of a list.
+
+    ``govukTag`` imports its attribute helpers again at every call; a 50-row queue calls it a
+    hundred times, and that was a quarter of the page's time. This writes the same markup.
+    """
+    if colour and colour not in TAG_COLOURS:
+        raise ValueError(f"no GOV.UK tag colour {colour!r}")
+    classes = f"govuk-tag govuk-tag--{colour}" if colour else "govuk-tag"
+    return Markup('<strong class="%s">%s</strong>') % (classes, text)
+
+
 def environment(**options: Any) -> Environment:
     options["loader"] = ChoiceLoader(
         [
@@ -114,11 +163,13 @@ def environment(**options: Any) -> Environment:
     )
     env.globals.update(
         url=url,
+        url_with_id=url_with_id,
         static=static,
         service=service,
         field=govuk.field_params,
         error_summary=govuk.error_summary,
         duration=duration,
+        tag=tag,
     )
     env.filters["datetime"] = datetime_format
     env.filters["tel"] = tel

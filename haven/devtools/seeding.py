@@ -309,7 +309,8 @@ def _live(rng: random.Random, case: Case, plan: Plan, *, contactable: bool) -> N
         case.assigned_to_id = rng.choice(plan.staff_ids)
     if case.status == Status.CLOSED:
         start = case.first_contact_at or case.threshold_decided_at or case.first_read_at
-        case.closed_at = start + (now - start) * rng.random()  # type: ignore[operator]
+        assert start is not None  # a closed case was read (it is not new)
+        case.closed_at = start + (now - start) * rng.random()
     # A few cases are restricted to named people (say, the person of concern is a colleague).
     case.restricted = rng.random() < RESTRICTED_SHARE
     set_next_target(case)

@@ -247,14 +247,17 @@ class LinkedCase:
 
 @dataclass(frozen=True)
 class LinkedReports:
-    """The other reports that mention an identifier of one kind that this case's report gives."""
+    """The other reports that mention an identifier of one kind that this case's report gives:
+    how many, and the newest of them (all of them from ``mentioning``)."""
 
     kind: str
+    count: int
     cases: tuple[LinkedCase, ...]
 
     @property
-    def count(self) -> int:
-        return len(self.cases)
+    def more(self) -> int:
+        """How many are not among ``cases``."""
+        return self.count - len(self.cases)
 
     @property
     def sentence(self) -> str:
@@ -284,18 +287,13 @@ class LinkedReports:
         return templates[Kind(self.kind)] % {"count": self.count}
 
 
-def linked_reports(*, case: Case) -> list[LinkedReports]:
-    """Per kind of identifier, the other reports that mention one this case's report gives.
+# The case page shows this many of each kind, newest first, with a link to the rest: an
+# identifier in hundreds of reports would otherwise make the page hundreds of rows long.
+LINKED_SHOWN = 5
 
-    Rules: open and closed cases alike (the advisor judges; a closed case's report still says
-    something about the person); each other case once per kind, newest first; kinds in the
-    order username, email, phone, link, and only kinds with at least one. Two queries whatever
-    the number of reports: this report's digests (by the report index), then every row sharing
-    one (by the (kind, digest) index, joined to the case by its primary key).
 
-    A restricted case is counted like any other, flagged ``restricted``: a page must show its
-    reference only to the people named on it (haven.cases.services.can_open).
-    """
+def _mentioning_by_kind(case: Case) -> dict[str, list[LinkedCase]]:
+    """Per kind, every other case mentioning an identifier of this case's report, newest first."""
     by_kind: dict[str, dict[uuid.UUID, LinkedCase]] = defaultdict(dict)
     for match in _matches(case=case, mine=_own_identifiers(case)):
         by_kind[match.kind][match.case_id] = LinkedCase(
@@ -305,11 +303,35 @@ def linked_reports(*, case: Case) -> list[LinkedReports]:
             received_at=match.received_at,
             restricted=match.restricted,
         )
+    return {
+        kind: sorted(found.values(), key=lambda c: (c.received_at, c.case_id), reverse=True)
+        for kind, found in by_kind.items()
+    }
+
+
+def linked_reports(*, case: Case, shown: int = LINKED_SHOWN) -> list[LinkedReports]:
+    """Per kind of identifier, how many other reports mention one this case's report gives, and
+    the newest ``shown`` of them.
+
+    Rules: open and closed cases alike (the advisor judges; a closed case's report still says
+    something about the person); each other case once per kind, newest first; kinds in the
+    order username, email, phone, link, and only kinds with at least one. Two queries whatever
+    the number of reports: this report's digests (by the report index), then every row sharing
+    one (by the (kind, digest) index, joined to the case by its primary key). What the page
+    shows is bounded by ``shown``, whatever the count.
+
+    A restricted case is counted like any other, flagged ``restricted``: a page must show its
+    reference only to the people named on it (haven.cases.services.can_open).
+    """
+    by_kind = _mentioning_by_kind(case)
     return [
-        LinkedReports(
-            kind=kind,
-            cases=tuple(sorted(by_kind[kind].values(), key=lambda c: c.received_at, reverse=True)),
-        )
+        LinkedReports(kind=kind, count=len(by_kind[kind]), cases=tuple(by_kind[kind][:shown]))
         for kind in KIND_ORDER
         if by_kind.get(kind)
     ]
+
+
+def mentioning(*, case: Case, kind: str) -> list[LinkedCase]:
+    """Every other case whose report mentions an identifier of ``kind`` that this case's report
+    gives, newest first (the page behind "see all" pages it)."""
+    return _mentioning_by_kind(case).get(kind, [])

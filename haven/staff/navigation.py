@@ -1,4 +1,5 @@
-"""The staff menu, offered to the staff pages (and the account pages) by a context processor.
+"""The staff menu, offered to the staff pages (and the account pages) by a context processor,
+with the cells every staff list repeats (``cells``).
 
 The menu lives here, with the pages it links to, and not in ``core``: the Jinja environment
 that every page shares knows nothing of roles.
@@ -13,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from haven.accounts.services import has_permission
+from haven.staff import cells
 
 # The staff menu: (permission needed, URL name, label, the ``nav`` value that marks it active).
 STAFF_MENU = [
@@ -20,6 +22,7 @@ STAFF_MENU = [
     ("reports.view", "staff:reports", _("Reports"), "reports"),
     ("team.view", "staff:team", _("Team"), "team"),
     ("audit.view", "staff:audit", _("Audit"), "audit"),
+    ("accounts.manage", "staff:account:staff_list", _("Staff accounts"), "accounts"),
 ]
 
 
@@ -42,5 +45,11 @@ def staff_navigation(user: Any, active: str | None) -> list[dict[str, Any]]:
 
 
 def context(request: HttpRequest) -> dict[str, Any]:
-    """For the staff layout: the menu is built only when a page calls it."""
-    return {"staff_navigation": staff_navigation}
+    """For the staff layout: the menu is built only when a page calls it; ``staff_may`` says
+    whether to offer something else, such as the search box."""
+    return {
+        "staff_navigation": staff_navigation,
+        "staff_may": may,
+        "priority_tag": cells.priority_tag,
+        "time_left": cells.time_left,
+    }

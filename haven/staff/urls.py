@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 from haven.accounts import views as accounts
-from haven.staff.views import audit, case, case_actions, queue, reports, team
+from haven.staff.views import audit, case, case_actions, mentions, queue, reports, search, team
 
 app_name = "staff"
 
@@ -29,9 +29,13 @@ urlpatterns = [
         name="case_safety_done",
     ),
     path(f"{CASE}links/", case_actions.link, name="case_link"),
+    path(f"{CASE}mentions/<str:kind>/", mentions.mentions, name="case_mentions"),
     path(f"{CASE}restrict/", case_actions.restrict, name="case_restrict"),
     path(f"{CASE}restriction/lift/", case_actions.lift_restriction, name="case_lift_restriction"),
-    path(f"{CASE}assign/", team.assign, name="assign"),
+    path(f"{CASE}assign/", case_actions.assign, name="assign"),
+    path(f"{CASE}approval/approve/", case_actions.approve, name="case_approve"),
+    path(f"{CASE}approval/return/", case_actions.return_change, name="case_return"),
     path("team/", team.team, name="team"),
+    path("search/", search.search, name="search"),
     path("audit/", audit.audit, name="audit"),
 ]

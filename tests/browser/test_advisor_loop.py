@@ -1,6 +1,6 @@
 """The whole loop in a real browser: a report sent on the public side reaches the queue at the
 right priority with its reasons; an advisor with a second factor opens it, decides, contacts,
-plans and closes it; the audit chain verifies. axe checks each staff page on the way."""
+plans and asks to close it; a supervisor approves the close; the audit chain verifies. axe checks each staff page on the way."""
 
 from __future__ import annotations
 
@@ -72,8 +72,25 @@ def test_a_report_goes_from_the_public_form_to_a_closed_case(page: Page) -> None
     decide(page, "Start planning")
     decide(page, "Referred", "Referred to local children's social care")
     decide(page, "Monitor")
+    # Closing a P1 case needs a second person: the advisor asks, a supervisor approves.
     decide(page, "Close", "Plan complete; the family is supported locally")
-    expect(page.get_by_text("Plan complete; the family is supported locally")).to_be_visible()
+    banner = page.get_by_role("region", name="Awaiting approval")
+    expect(banner).to_contain_text("Asked for by advisor-loop")
+    expect(banner).to_contain_text("Plan complete; the family is supported locally")
+    assert_accessible(page, "case awaiting approval")
+    case_url = page.url
+    page.get_by_role("button", name="Sign out").click()
+
+    supervisor = StaffUserFactory(username="supervisor-loop", role="supervisor")
+    page.goto(case_url)
+    sign_in(page, supervisor, add_totp(supervisor))
+    page.get_by_role("region", name="Awaiting approval").get_by_role(
+        "button", name="Approve"
+    ).click()
+    expect(page.get_by_role("region", name="Awaiting approval")).to_have_count(0)
+    expect(
+        page.get_by_role("cell", name="Plan complete; the family is supported locally").first
+    ).to_be_visible()
     assert_accessible(page, "closed case with its chronology")
 
     case = Case.objects.get(reference=reference)

@@ -51,6 +51,18 @@ def test_signing_in_and_reading_a_report_is_accessible(page: Page) -> None:
 
     page.get_by_label("Enter the code from your authenticator app").fill(totp_code(app))
     page.get_by_role("button", name="Continue").click()
+    # Back to the page asked for (/staff/); without one, the queue.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Received reports")
+    page.get_by_role("link", name="Queue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Queue")
+    assert_accessible(page, "queue, with the search box")
+
+    page.get_by_label("Find a case by its reference").fill("hvn 0000 0000")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("alert")).to_contain_text("No case has that reference")
+    assert_accessible(page, "search, nothing found")
+
+    page.get_by_role("link", name="Reports").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Received reports")
     assert_accessible(page, "reports list")
 
@@ -75,17 +87,16 @@ def test_the_audit_pages_list_of_people_is_accessible_and_asks_the_question(page
     expect(page.get_by_role("heading", level=1)).to_have_text("Audit trail")
     assert_accessible(page, "audit page")
 
-    page.get_by_label("What did someone open today?").select_option("adv-audit-browser")
-    page.get_by_role("button", name="Show what they opened").click()
-    expect(page.get_by_text("What adv-audit-browser opened today, newest first")).to_be_visible()
-    expect(page.get_by_label("What did someone open today?")).to_have_value("adv-audit-browser")
-    assert_accessible(page, "audit page, what one person opened")
+    page.get_by_label("Person", exact=True).select_option("adv-audit-browser")
+    page.get_by_role("button", name="Show events").click()
+    expect(page.get_by_label("Person", exact=True)).to_have_value("adv-audit-browser")
+    assert_accessible(page, "audit page, what one person did")
 
     # Only an address typed by hand can name someone not in the list.
     page.goto("/staff/audit/?advisor=nobody-at-all")
     expect(page.get_by_role("alert")).to_contain_text("Choose a person from the list")
     page.get_by_role("link", name="Choose a person from the list").click()
-    expect(page.get_by_label("What did someone open today?")).to_be_focused()
+    expect(page.get_by_label("Person", exact=True)).to_be_focused()
     assert_accessible(page, "audit page, a person not in the list")
 
     page.goto("/staff/queue/")

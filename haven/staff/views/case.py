@@ -24,18 +24,31 @@ from haven.audit.actions import Action
 from haven.audit.services import record_event
 from haven.cases import services
 from haven.cases.lifecycle import Status, moves_from
-from haven.cases.models import Case, CaseAccess, CaseLink, NoteKind, SafetyAction
+from haven.cases.models import (
+    ApprovalOutcome,
+    Case,
+    CaseAccess,
+    CaseLink,
+    NoteKind,
+    SafetyAction,
+)
 from haven.cases.services import open_text, time_left
+from haven.linking.models import Kind
 from haven.linking.services import LinkedReports, linked_reports
 from haven.staff.forms import (
+    ApproveForm,
+    AssignForm,
     ContactAttemptForm,
     LinkForm,
     NoteForm,
+    OverrideForm,
     PriorityForm,
     RestrictForm,
+    ReturnForm,
     SafetyActionForm,
     StatusForm,
 )
+from haven.staff.views.listing import choice_labels
 
 CaseView = Callable[..., HttpResponse]
 
@@ -100,9 +113,24 @@ def case_page(
     """
     user = cast(User, request.user)
     may_restrict = has_permission(user, "cases.restrict")
-    forms_ = _page_forms(case, may_restrict=may_restrict)
+    may_assign = has_permission(user, "cases.assign")
+    pending = services.pending_approval(case)
+    may_approve = (
+        pending is not None
+        and pending.requested_by_id != user.pk
+        and has_permission(user, "cases.approve")
+    )
+    holder = services.acting_for(case, user)
+    may_act = holder is None or services.may_override(user)
+    forms_ = _page_forms(
+        case,
+        acting_for=acting_for(case, user),
+        may_restrict=may_restrict,
+        may_assign=may_assign,
+        may_approve=may_approve,
+    )
     if form is not None:
-        forms_[str(form.prefix)] = form
+        forms_[getattr(form, "page_key", None) or str(form.prefix)] = form
     if request.method != "GET" or not _after_save(request, case):
         with transaction.atomic():
             record_event(
@@ -130,8 +158,21 @@ def case_page(
             "actions_list": plan,
             "linked": linked,
             "mentions": mentions,
+            "kind_labels": choice_labels(Kind.choices),
+            "status_labels": choice_labels(Status.choices),
             "openable": _openable_restricted(mentions, linked, user),
             "may_restrict": may_restrict,
+            "may_assign": may_assign,
+            # Another advisor holds the case: may this person act on it (with a reason) or only
+            # add a note? Neither form is offered where a pending approval would refuse it.
+            "holder": holder,
+            "may_act": may_act,
+            "pending": pending,
+            "pending_reason": (
+                open_text(case, pending.reason_key_id, pending.reason_sealed) if pending else ""
+            ),
+            "may_approve": may_approve,
+            "named": _named(case),
             "nav": "queue",
             "back_url": reverse("staff:queue"),
         },
@@ -147,18 +188,54 @@ def restriction_form(case: Case, data: Any = None) -> RestrictForm:
     )
 
 
-def _page_forms(case: Case, *, may_restrict: bool) -> dict[str, forms.Form]:
-    """The case page's forms, empty, by prefix; the restriction form only for who may restrict."""
+def acting_for(case: Case, user: User) -> str:
+    """The advisor whose case a supervisor would act on here ("" when it is theirs or nobody's,
+    or when ``user`` may not act on it at all): the verb forms then ask for a reason."""
+    holder = services.acting_for(case, user)
+    if holder is None or not services.may_override(user):
+        return ""
+    return holder.get_username()
+
+
+def assign_form(case: Case, data: Any = None) -> AssignForm:
+    """Who may be given the case: ``assignable_staff``, with its holder chosen now."""
+    return AssignForm(
+        data,
+        people=list(services.assignable_staff(case)),
+        initial={"advisor": str(case.assigned_to_id or "")},
+    )
+
+
+def _named(case: Case) -> list[str]:
+    """The usernames of everyone named on a restricted case (empty if it is not restricted)."""
+    if not case.restricted:
+        return []
+    return list(case.access.order_by("user__username").values_list("user__username", flat=True))
+
+
+def _page_forms(
+    case: Case, *, acting_for: str, may_restrict: bool, may_assign: bool, may_approve: bool
+) -> dict[str, forms.Form]:
+    """The case page's forms, empty, by prefix; the supervisors' forms only for who may use them.
+
+    On another advisor's case a supervisor's verb forms ask why (``acting_for``).
+    """
     built: dict[str, forms.Form] = {
-        "status": StatusForm(moves=moves_from(case.status), prefix="status"),
-        "priority": PriorityForm(prefix="priority"),
+        "status": StatusForm(moves=moves_from(case.status), prefix="status", acting_for=acting_for),
+        "priority": PriorityForm(prefix="priority", acting_for=acting_for),
         "note": NoteForm(prefix="note"),
-        "contact": ContactAttemptForm(prefix="contact"),
-        "safety": SafetyActionForm(prefix="safety"),
-        "link": LinkForm(prefix="link"),
+        "contact": ContactAttemptForm(prefix="contact", acting_for=acting_for),
+        "safety": SafetyActionForm(prefix="safety", acting_for=acting_for),
+        "done": OverrideForm(prefix="done", acting_for=acting_for),
+        "link": LinkForm(prefix="link", acting_for=acting_for),
     }
     if may_restrict:
         built["restrict"] = restriction_form(case)
+    if may_assign:
+        built["assign"] = assign_form(case)
+    if may_approve:
+        built["approve"] = ApproveForm(prefix="approve")
+        built["return"] = ReturnForm(prefix="return")
     return built
 
 
@@ -249,6 +326,35 @@ def _chronology(case: Case, plan: SafetyPlan) -> list[dict[str, Any]]:
         if a.done_at:
             entries.append(
                 {"at": a.done_at, "what": _("Safety plan action done"), "who": "", "text": text}
+            )
+    for o in case.overrides.select_related("by", "owner").all():
+        entries.append(
+            {
+                "at": o.at,
+                "what": _("Acted on %(owner)s's case") % {"owner": o.owner.get_username()},
+                "who": o.by.get_username(),
+                "text": open_text(case, o.key_id, o.sealed),
+            }
+        )
+    for asked in case.approvals.select_related("requested_by", "decided_by").all():
+        entries.append(
+            {
+                "at": asked.requested_at,
+                "what": _("Approval asked for: %(kind)s") % {"kind": asked.get_kind_display()},
+                "who": asked.requested_by.get_username(),
+                "text": open_text(case, asked.reason_key_id, asked.reason_sealed),
+            }
+        )
+        if asked.decided_at and asked.decided_by:
+            entries.append(
+                {
+                    "at": asked.decided_at,
+                    "what": _("Change approved")
+                    if asked.outcome == ApprovalOutcome.APPROVED
+                    else _("Change returned"),
+                    "who": asked.decided_by.get_username(),
+                    "text": open_text(case, asked.decision_key_id, asked.decision_sealed),
+                }
             )
     if case.first_read_at:
         entries.append(

@@ -11,6 +11,8 @@ from django import forms
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,16 +20,27 @@ from haven.accounts.access import requires
 from haven.cases import services
 from haven.cases.lifecycle import moves_from
 from haven.cases.models import Case
-from haven.core.parsing import MAX_ID
+from haven.core.parsing import MAX_ID, positive_int
 from haven.staff.forms import (
+    ASSIGN_MESSAGE,
+    ApproveForm,
     ContactAttemptForm,
     LinkForm,
     NoteForm,
+    OverrideForm,
     PriorityForm,
+    ReturnForm,
     SafetyActionForm,
     StatusForm,
 )
-from haven.staff.views.case import case_page, mark_saved, openable_case, restriction_form
+from haven.staff.views.case import (
+    acting_for,
+    assign_form,
+    case_page,
+    mark_saved,
+    openable_case,
+    restriction_form,
+)
 
 
 def _change(
@@ -61,7 +74,12 @@ def claim(request: HttpRequest, case: Case) -> HttpResponse:
 @requires("cases.work")
 @openable_case
 def change_status(request: HttpRequest, case: Case) -> HttpResponse:
-    form = StatusForm(request.POST, moves=moves_from(case.status), prefix="status")
+    form = StatusForm(
+        request.POST,
+        moves=moves_from(case.status),
+        prefix="status",
+        acting_for=acting_for(case, _user(request)),
+    )
     if not form.is_valid():
         return case_page(request, case, form=form)
     data = form.cleaned_data
@@ -69,7 +87,11 @@ def change_status(request: HttpRequest, case: Case) -> HttpResponse:
         request,
         case,
         lambda: services.change_status(
-            case=case, to=data["to"], by=_user(request), reason=data.get("reason", "")
+            case=case,
+            to=data["to"],
+            by=_user(request),
+            reason=data.get("reason", ""),
+            override_reason=form.override_reason,
         ),
         form=form,
     )
@@ -79,7 +101,9 @@ def change_status(request: HttpRequest, case: Case) -> HttpResponse:
 @requires("cases.work")
 @openable_case
 def change_priority(request: HttpRequest, case: Case) -> HttpResponse:
-    form = PriorityForm(request.POST, prefix="priority")
+    form = PriorityForm(
+        request.POST, prefix="priority", acting_for=acting_for(case, _user(request))
+    )
     if not form.is_valid():
         return case_page(request, case, form=form)
     data = form.cleaned_data
@@ -87,7 +111,11 @@ def change_priority(request: HttpRequest, case: Case) -> HttpResponse:
         request,
         case,
         lambda: services.change_priority(
-            case=case, to=data["priority"], by=_user(request), reason=data["reason"]
+            case=case,
+            to=data["priority"],
+            by=_user(request),
+            reason=data["reason"],
+            override_reason=form.override_reason,
         ),
         form=form,
     )
@@ -115,7 +143,9 @@ def add_note(request: HttpRequest, case: Case) -> HttpResponse:
 @requires("cases.work")
 @openable_case
 def log_contact_attempt(request: HttpRequest, case: Case) -> HttpResponse:
-    form = ContactAttemptForm(request.POST, prefix="contact")
+    form = ContactAttemptForm(
+        request.POST, prefix="contact", acting_for=acting_for(case, _user(request))
+    )
     if not form.is_valid():
         return case_page(request, case, form=form)
     data = form.cleaned_data
@@ -128,6 +158,7 @@ def log_contact_attempt(request: HttpRequest, case: Case) -> HttpResponse:
             method=data["method"],
             outcome=data["outcome"],
             note=data.get("note", ""),
+            override_reason=form.override_reason,
         ),
         form=form,
     )
@@ -137,7 +168,9 @@ def log_contact_attempt(request: HttpRequest, case: Case) -> HttpResponse:
 @requires("cases.work")
 @openable_case
 def add_safety_action(request: HttpRequest, case: Case) -> HttpResponse:
-    form = SafetyActionForm(request.POST, prefix="safety")
+    form = SafetyActionForm(
+        request.POST, prefix="safety", acting_for=acting_for(case, _user(request))
+    )
     if not form.is_valid():
         return case_page(request, case, form=form)
     data = form.cleaned_data
@@ -150,6 +183,7 @@ def add_safety_action(request: HttpRequest, case: Case) -> HttpResponse:
             action=data["action"],
             owner=data["owner"],
             due_on=data.get("due_on"),
+            override_reason=form.override_reason,
         ),
         form=form,
     )
@@ -163,8 +197,16 @@ def complete_safety_action(request: HttpRequest, case: Case, action_id: int) -> 
     item = case.safety_actions.filter(pk=action_id).first() if action_id <= MAX_ID else None
     if item is None:
         return case_page(request, case, error=_("That action is not in this case's safety plan."))
+    form = OverrideForm(request.POST, prefix="done", acting_for=acting_for(case, _user(request)))
+    if not form.is_valid():
+        return case_page(request, case, form=form)
     return _change(
-        request, case, lambda: services.complete_safety_action(item=item, by=_user(request))
+        request,
+        case,
+        lambda: services.complete_safety_action(
+            item=item, by=_user(request), override_reason=form.override_reason
+        ),
+        form=form,
     )
 
 
@@ -172,16 +214,99 @@ def complete_safety_action(request: HttpRequest, case: Case, action_id: int) -> 
 @requires("cases.work")
 @openable_case
 def link(request: HttpRequest, case: Case) -> HttpResponse:
-    form = LinkForm(request.POST, prefix="link")
+    user = _user(request)
+    form = LinkForm(request.POST, prefix="link", acting_for=acting_for(case, user))
     if not form.is_valid():
         return case_page(request, case, form=form)
     other = Case.objects.filter(reference=form.cleaned_data["reference"]).first()
+    if other is not None and not services.can_open(other, user):
+        # A restricted case this person is not named on gets the answer of a reference that
+        # does not exist, word for word: the form must not tell which references exist.
+        services.refuse_access(case=other, by=user)
+        other = None
     if other is None:
         return case_page(request, case, form=form, error=_("No case has that reference."))
     return _change(
         request,
         case,
-        lambda: services.link_cases(case=case, other=other, by=_user(request), reason="manual"),
+        lambda: services.link_cases(
+            case=case,
+            other=other,
+            by=user,
+            reason="manual",
+            override_reason=form.override_reason,
+        ),
+        form=form,
+    )
+
+
+def _safe_next(request: HttpRequest) -> str | None:
+    """``next`` from the form, if it is a path on this site's staff side (else None)."""
+    target = request.POST.get("next", "")
+    if (
+        target.startswith("/staff/")
+        and "\\" not in target
+        and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+    ):
+        return target
+    return None
+
+
+@require_POST
+@requires("cases.assign")
+@openable_case
+def assign(request: HttpRequest, case: Case) -> HttpResponse:
+    """Give the case to someone ``assignable_staff`` offers, or to nobody (the empty choice).
+
+    Anyone else (an outsider of a restricted case, an administrator, an inactive account, an id
+    that is no one's or no number) is the form's error, and audited as refused.
+    """
+    user = _user(request)
+    form = assign_form(case, request.POST)
+    if not form.is_valid():
+        services.refuse_assignment(
+            case=case, by=user, to=positive_int(request.POST.get("advisor", ""))
+        )
+        return case_page(request, case, form=form)
+    try:
+        services.assign_case(case=case, to=form.chosen(), by=user)
+    except services.CaseRuleBroken:
+        form.add_error("advisor", ASSIGN_MESSAGE)
+        return case_page(request, case, form=form)
+    mark_saved(request, case)
+    return redirect(_safe_next(request) or reverse("staff:case", args=[case.id]))
+
+
+@require_POST
+@requires("cases.approve")
+@openable_case
+def approve(request: HttpRequest, case: Case) -> HttpResponse:
+    form = ApproveForm(request.POST, prefix="approve")
+    if not form.is_valid():
+        return case_page(request, case, form=form)
+    return _change(
+        request,
+        case,
+        lambda: services.approve_change(
+            case=case, by=_user(request), reason=form.cleaned_data.get("reason", "")
+        ),
+        form=form,
+    )
+
+
+@require_POST
+@requires("cases.approve")
+@openable_case
+def return_change(request: HttpRequest, case: Case) -> HttpResponse:
+    form = ReturnForm(request.POST, prefix="return")
+    if not form.is_valid():
+        return case_page(request, case, form=form)
+    return _change(
+        request,
+        case,
+        lambda: services.return_change(
+            case=case, by=_user(request), reason=form.cleaned_data["reason"]
+        ),
         form=form,
     )
 

@@ -1,4 +1,7 @@
-"""What the staff lists share: the page asked for, the links to its neighbours, choice labels."""
+"""What the staff lists share: the page asked for, the links to its neighbours, choice labels.
+
+The queue and the team's overdue list page by keyset (``cases.keyset``: ``after`` and
+``before`` cursors), the same cost however deep; the shorter lists by page number."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 
+from haven.cases.keyset import Cursor, KeysetPage
 from haven.core.parsing import positive_int
 
 # 500,000 rows deep: further than anyone reads, and a page number that cannot overflow.
@@ -28,6 +32,33 @@ def page_query(request: HttpRequest, number: int) -> str:
     query = request.GET.copy()
     query["page"] = str(number)
     return query.urlencode()
+
+
+def keyset_cursors(request: HttpRequest) -> tuple[Cursor | None, Cursor | None]:
+    """The ``after`` and ``before`` cursors of a keyset list; a cursor that is not one that a
+    page wrote (or both at once) is a page that does not exist."""
+    after, before = request.GET.get("after", ""), request.GET.get("before", "")
+    if after and before:
+        raise Http404("no such page")
+    cursors = [Cursor.decode(value) if value else None for value in (after, before)]
+    if (after and cursors[0] is None) or (before and cursors[1] is None):
+        raise Http404("no such page")
+    return cursors[0], cursors[1]
+
+
+def keyset_queries(request: HttpRequest, page: KeysetPage) -> tuple[str, str]:
+    """The queries of the links to the pages before and after ``page``, "" where there is none."""
+
+    def at(name: str, cursor: Cursor | None) -> str:
+        if cursor is None:
+            return ""
+        query = request.GET.copy()
+        for key in ("after", "before", "page", "tick"):
+            query.pop(key, None)
+        query[name] = cursor.encode()
+        return query.urlencode()
+
+    return at("before", page.previous), at("after", page.next)
 
 
 def choice_labels(choices: list[tuple[str, Any]]) -> dict[str, str]:

@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import cast
 
 from django.contrib.auth.models import User
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -14,12 +15,14 @@ from django.views.decorators.http import require_GET, require_POST
 from haven.accounts.access import requires
 from haven.accounts.services import has_permission
 from haven.cases import services
+from haven.cases.keyset import keyset_page
 from haven.cases.lifecycle import Status
-from haven.cases.queries import QueueFilter, page_of
+from haven.cases.models import Approval
+from haven.cases.queries import QueueFilter
 from haven.cases.queries import queue as cases_queue
 from haven.cases.services import NotClosed, time_left
 from haven.staff.forms import BulkCloseForm, QueueFilterForm
-from haven.staff.views.listing import choice_labels, page_number, page_query
+from haven.staff.views.listing import choice_labels, keyset_cursors, keyset_queries
 from haven.triage.rules import CONCERN_LABELS, Audience
 
 
@@ -36,10 +39,16 @@ def _queue_page(request: HttpRequest, *, close_form: BulkCloseForm | None = None
     filters = QueueFilter.from_query(request.GET.dict())
     if close_form is not None:
         filters = replace(filters, many_from_network=True)
-    number = page_number(request)
+    after, before = keyset_cursors(request)
     user = cast(User, request.user)
-    rows, has_next = page_of(cases_queue(user=user, filters=filters), page=number)
+    # Whether a change on the row awaits a supervisor: an EXISTS in the page's own query.
+    pending = Approval.objects.filter(case=OuterRef("pk"), decided_at__isnull=True)
+    cases = cases_queue(user=user, filters=filters).annotate(awaiting=Exists(pending))
+    page = keyset_page(cases, after=after, before=before)
+    rows = page.cases
+    prev_query, next_query = keyset_queries(request, page)
     now = timezone.now()
+    may_approve = has_permission(user, "cases.approve")
     bulk_close = filters.many_from_network and has_permission(user, "cases.bulk_close")
     if close_form is not None and close_form.is_bound:
         ticked = set(request.POST.getlist("close-cases"))
@@ -56,14 +65,16 @@ def _queue_page(request: HttpRequest, *, close_form: BulkCloseForm | None = None
             "cases": [(case, time_left(case, now)) for case in rows],
             "filters": filters,
             "filter_form": QueueFilterForm(filters=filters),
-            "prev_query": page_query(request, number - 1) if number > 1 else "",
-            "next_query": page_query(request, number + 1) if has_next else "",
+            "prev_query": prev_query,
+            "next_query": next_query,
             "status_labels": choice_labels(Status.choices),
             "audience_labels": choice_labels(Audience.choices),
             "concern_labels": choice_labels(list(CONCERN_LABELS.items())),
             "bulk_close": bulk_close,
             "close_form": close_form or BulkCloseForm(prefix="close"),
             "ticked": ticked,
+            # How many wait, for those who may decide them (one COUNT off the pending index).
+            "pending_count": services.pending_approval_count() if may_approve else 0,
             "this_query": query.urlencode(),
             "has_errors": bool(close_form is not None and close_form.errors),
             "nav": "queue",
@@ -92,7 +103,8 @@ def close_cases(request: HttpRequest) -> HttpResponse:
         for case, why in closing.refused
     ]
     back = request.GET.copy()
-    back.pop("page", None)
+    for key in ("after", "before"):
+        back.pop(key, None)
     return render(
         request,
         "staff/closed_in_bulk.html",

@@ -16,6 +16,7 @@ from haven.audit.actions import Action
 from haven.audit.services import record_event
 from haven.cases import services
 from haven.cases.models import Case
+from haven.cases.queries import may_open
 from haven.reporting import summary
 from haven.reporting.models import Answer, Report
 from haven.sealing.keystore import KeyUnavailable
@@ -34,7 +35,14 @@ LIST_PAGE_SIZE = 50
 @require_GET
 @staff_required
 def reports(request: HttpRequest) -> HttpResponse:
-    queryset = Report.objects.only(*LIST_COLUMNS).order_by("-received_at", "-reference")
+    # A restricted case's report is a row that says only that it exists, as in the queue; the
+    # count counts it as the queue shows it, as one row.
+    user = cast(User, request.user)
+    queryset = (
+        Report.objects.only(*LIST_COLUMNS)
+        .annotate(may_open=may_open(user, case="case"))
+        .order_by("-received_at", "-reference")
+    )
     number = page_number(request)
     start = (number - 1) * LIST_PAGE_SIZE
     rows = list(queryset[start : start + LIST_PAGE_SIZE + 1])

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import cast
 
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from haven.accounts.access import requires
 from haven.accounts.services import has_permission
-from haven.cases import services
-from haven.cases.models import Case
-from haven.cases.queries import QueueFilter, page_of, workload
+from haven.cases.keyset import keyset_page
+from haven.cases.queries import (
+    UNASSIGNED_COUNT_CAP,
+    QueueFilter,
+    advisors_without_open_cases,
+    case_workers,
+    unassigned_open_cases,
+    workload,
+)
 from haven.cases.queries import queue as cases_queue
-from haven.cases.services import time_left
-from haven.core.parsing import positive_int
+from haven.cases.services import pending_approvals, time_left
+from haven.staff.views.listing import keyset_cursors, keyset_queries
 
 
 @require_GET
@@ -28,33 +33,40 @@ def team(request: HttpRequest) -> HttpResponse:
 
 
 def _team_page(request: HttpRequest, *, error: str = "") -> HttpResponse:
+    """Workload, the open cases nobody holds, the advisors with none, the overdue list paged.
+
+    Restricted cases in the overdue list follow the queue's rule (``queries.may_open``).
+    Administrators see it too, without links: they open no case.
+    """
     user = cast(User, request.user)
-    overdue = page_of(cases_queue(user=user, filters=QueueFilter(overdue=True)), page=1)[0]
-    advisors = User.objects.filter(is_active=True, is_staff=True).order_by("username")
+    after, before = keyset_cursors(request)
+    filters = QueueFilter(overdue=True)
+    page = keyset_page(cases_queue(user=user, filters=filters), after=after, before=before)
+    overdue = page.cases
+    prev_query, next_query = keyset_queries(request, page)
+    unassigned = unassigned_open_cases()
+    now = timezone.now()
     return render(
         request,
         "staff/team.html",
         {
-            "workload": workload(),
-            "overdue": [(case, time_left(case)) for case in overdue],
-            "advisors": advisors,
+            "workload": workload(now=now),
+            "overdue": [(case, time_left(case, now)) for case in overdue],
+            "prev_query": prev_query,
+            "next_query": next_query,
+            "this_page": request.get_full_path(),
+            "unassigned": unassigned,
+            "unassigned_more_than": (
+                f"{UNASSIGNED_COUNT_CAP:,}" if unassigned > UNASSIGNED_COUNT_CAP else ""
+            ),
+            "idle_advisors": advisors_without_open_cases(),
+            "advisors": case_workers().only("id", "username").order_by("username"),
+            "may_open_cases": has_permission(user, "cases.view"),
             "may_assign": has_permission(user, "cases.assign"),
+            # The changes waiting for a supervisor (H1: the assign verb is case_actions.assign).
+            "approvals": pending_approvals(user=user),
             "error": error,
             "has_errors": bool(error),
             "nav": "team",
         },
     )
-
-
-@require_POST
-@requires("cases.assign")
-def assign(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
-    """Give the case to the advisor chosen, or to nobody (the empty choice)."""
-    case = get_object_or_404(Case, pk=case_id)
-    chosen = request.POST.get("advisor", "")
-    pk = positive_int(chosen)
-    to = User.objects.filter(pk=pk, is_active=True, is_staff=True).first() if pk else None
-    if chosen and to is None:
-        return _team_page(request, error=_("Choose an advisor from the list"))
-    services.assign_case(case=case, to=to, by=cast(User, request.user))
-    return redirect("staff:team")
