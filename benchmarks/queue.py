@@ -312,7 +312,17 @@ def main() -> int:
         "--deadline", type=float, default=900, help="stop measuring after this many seconds"
     )
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--compare",
+        nargs=2,
+        type=Path,
+        metavar=("SMALL", "LARGE"),
+        help="print two runs' --json figures side by side (no measuring)",
+    )
     args = parser.parse_args()
+    if args.compare:
+        compare(*args.compare)
+        return 0
     if not 1 <= args.requests <= 10_000 or not 0 <= args.warmup <= 1000:
         parser.error("--requests must be 1 to 10000 and --warmup 0 to 1000")
     if not os.environ.get("HAVEN_DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
@@ -456,6 +466,39 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         )
         for row in rows
     ]
+    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(headings)]
+    for line in [headings, *lines]:
+        print(
+            "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w)
+                for i, (c, w) in enumerate(zip(line, widths, strict=True))
+            )
+        )
+
+
+def compare(small_path: Path, large_path: Path) -> None:
+    """Two runs side by side: each page's p95 in ms and as a multiple of the bare view's p95
+    in its own run, and the large run's p95 as a multiple of the small run's."""
+    small, large = (json.loads(path.read_text()) for path in (small_path, large_path))
+    print("small:", small["machine"], "|", small["dataset"].get("reports"), "reports")
+    print("large:", large["machine"], "|", large["dataset"].get("reports"), "reports")
+    by_page = {row["page"]: row for row in small["results"]}
+    headings = ("page", "small p95", "x bare", "large p95", "x bare", "large/small")
+    lines = []
+    for row in large["results"]:
+        other = by_page.get(row["page"])
+        if other is None:
+            continue
+        lines.append(
+            (
+                row["page"],
+                ms(other["server_p95"]),
+                f"{other['x_bare']:.2f}" if other.get("x_bare") else "",
+                ms(row["server_p95"]),
+                f"{row['x_bare']:.2f}" if row.get("x_bare") else "",
+                f"{row['server_p95'] / other['server_p95']:.2f}",
+            )
+        )
     widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(headings)]
     for line in [headings, *lines]:
         print(

@@ -8,7 +8,7 @@ from django.db import connection, connections
 from haven.cases import services
 from haven.cases.models import Case
 from haven.cases.services import CaseRuleBroken
-from tests.factories import StaffUserFactory
+from tests.factories import CaseFactory, StaffUserFactory
 from tests.journey import Journey
 
 
@@ -20,7 +20,7 @@ def test_simultaneous_claims_give_the_case_to_exactly_one_advisor(client, settin
     advisors = [StaffUserFactory(), StaffUserFactory()]
     journey = Journey(client)
     for _ in range(10):
-        case = journey.submit("parent").case
+        case = CaseFactory()
         journey.client.post("/report/finish/")
         barrier = threading.Barrier(2)
         outcomes: list[str] = []

@@ -10,7 +10,7 @@ from haven.cases import services
 from haven.cases.lifecycle import TRANSITIONS, Status
 from haven.cases.models import Case, SafetyAction, Transition
 from haven.cases.services import CaseRuleBroken
-from tests.factories import StaffUserFactory
+from tests.factories import CaseFactory, StaffUserFactory
 from tests.journey import ANSWERS
 
 
@@ -21,8 +21,8 @@ def without_approvals(settings):
 
 
 @pytest.fixture
-def case(journey):
-    return journey.submit("parent").case
+def case(db):
+    return CaseFactory()
 
 
 @pytest.fixture
@@ -190,7 +190,12 @@ def test_first_read_is_recorded_once_and_moves_the_next_target(case, advisor):
     assert services.record_first_read(case=case, by=StaffUserFactory()) is False
     case.refresh_from_db()
     assert case.first_read_by == advisor
-    assert case.next_due_at == case.first_contact_due
+    # The reporter left no way to be contacted: the threshold decision is next.
+    assert case.first_contact_due is None
+    assert (case.next_due_at, case.next_target) == (
+        case.threshold_decision_due,
+        "threshold_decision",
+    )
 
 
 def test_speaking_to_the_reporter_meets_the_contact_target(case, advisor):
@@ -223,7 +228,7 @@ def test_priority_changes_need_a_reason_and_keep_the_computation(case, advisor):
 
 
 def test_notes_safety_actions_and_links(journey, advisor):
-    first = journey.submit("parent").case
+    first = CaseFactory()
     # Another person of concern: the same username would have linked the two automatically.
     second = journey.submit("child", {"where": {**ANSWERS["where"], "usernames": "@other"}}).case
     note = services.add_note(case=first, by=advisor, kind="opinion", text="note-marker-881")

@@ -20,16 +20,16 @@ def client_for(user):
 
 
 @pytest.fixture
-def restricted(journey, people):
+def restricted(people):
     supervisor, named, _other = people
-    case = journey.submit("professional").case
+    case = CaseFactory(audience="professional")
     return services.restrict_case(
         case=case, by=supervisor, allowed=[named], reason="The person of concern is a colleague"
     )
 
 
-def test_a_restriction_needs_a_reason(journey, people):
-    case = journey.submit("parent").case
+def test_a_restriction_needs_a_reason(people):
+    case = CaseFactory()
     with pytest.raises(CaseRuleBroken):
         services.restrict_case(case=case, by=people[0], allowed=[], reason=" ")
 
@@ -69,7 +69,7 @@ def test_lifting_the_restriction_opens_the_case_to_everyone(restricted, people):
 
 def test_a_supervisor_restricts_and_lifts_through_the_case_page(journey, people):
     supervisor, named, other = people
-    case = journey.submit("parent").case
+    case = CaseFactory()
     url = reverse("staff:case_restrict", args=[case.id])
     client = client_for(supervisor)
     assert (
@@ -90,7 +90,7 @@ def test_a_supervisor_restricts_and_lifts_through_the_case_page(journey, people)
 
 def test_an_advisor_cannot_restrict(journey, people):
     _supervisor, named, _other = people
-    case = journey.submit("parent").case
+    case = CaseFactory()
     response = client_for(named).post(
         reverse("staff:case_restrict", args=[case.id]), {"restrict-reason": "x"}
     )
@@ -133,7 +133,7 @@ def test_a_linked_restricted_case_shows_no_reference_to_those_not_named(
     journey, restricted, people
 ):
     _supervisor, _named, other = people
-    mine = journey.submit("parent").case
+    mine = CaseFactory()
     services.link_cases(case=mine, other=restricted, by=other, reason="manual")
     page = text_of(client_for(other).get(reverse("staff:case", args=[mine.id])))
     assert restricted.reference not in page

@@ -7,7 +7,7 @@ from django.utils import timezone
 from haven.audit.models import AuditEvent
 from haven.cases.models import Case
 from tests.conftest import text_of
-from tests.factories import StaffUserFactory, verified_client
+from tests.factories import CaseFactory, StaffUserFactory, verified_client
 
 
 @pytest.fixture
@@ -21,8 +21,8 @@ def advisor(db):
 
 
 @pytest.fixture
-def case(journey):
-    return journey.submit("parent").case
+def case(db):
+    return CaseFactory()
 
 
 def test_the_team_page_shows_workload_and_overdue_cases(supervisor, advisor, case):
