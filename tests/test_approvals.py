@@ -378,6 +378,20 @@ def test_the_queue_tags_the_case_and_counts_the_waiting(sam, supervisor):
     assert f"{case.reference} Awaiting approval" in text
 
 
+def test_the_queue_can_show_only_the_cases_awaiting_approval(sam, supervisor):
+    waiting = below_threshold_case(sam)
+    services.change_status(case=waiting, to=Status.CLOSED, by=sam, reason="Signposted")
+    other = submitted_case()
+
+    response = verified_client(supervisor).get(reverse("staff:queue"), {"awaiting": "1"})
+
+    assert [row.pk for row, _left in response.context["cases"]] == [waiting.pk]
+    assert other.reference not in text_of(response)
+    assert 'id="awaiting" name="awaiting" type="checkbox" value="1" checked' in (
+        response.content.decode()
+    )
+
+
 def test_the_team_page_lists_the_waiting_and_hides_a_restricted_reference(
     sam, supervisor, second_supervisor
 ):

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from haven.accounts.roles import PERMISSIONS
 from haven.cases.lifecycle import Status
-from haven.cases.models import Case, CaseAccess, CaseLink, OpenCaseCount
+from haven.cases.models import Approval, Case, CaseAccess, CaseLink, OpenCaseCount
 from haven.core import crockford
 from haven.triage.rules import Priority
 
@@ -59,6 +59,7 @@ class QueueFilter:
     unassigned: bool = False
     overdue: bool = False
     many_from_network: bool = False
+    awaiting_approval: bool = False
 
     @classmethod
     def from_query(cls, params: dict[str, str]) -> QueueFilter:
@@ -71,6 +72,7 @@ class QueueFilter:
             unassigned=params.get("unassigned") == "1",
             overdue=params.get("overdue") == "1",
             many_from_network=params.get("network") == "1",
+            awaiting_approval=params.get("awaiting") == "1",
         )
 
 
@@ -90,6 +92,10 @@ def queue(*, user: User, filters: QueueFilter, now: datetime | None = None) -> Q
         cases = cases.filter(assigned_to__isnull=True)
     if filters.overdue:
         cases = cases.filter(next_due_at__lt=now or timezone.now())
+    if filters.awaiting_approval:
+        # Few, and found by the partial unique index that holds only the pending.
+        pending = Approval.objects.filter(decided_at__isnull=True).values("case_id")
+        cases = cases.filter(pk__in=pending)
     if filters.many_from_network:
         # With "not closed" above, the condition of the case_open_network_queue index.
         cases = cases.filter(many_from_network=True)
