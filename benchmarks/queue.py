@@ -45,7 +45,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"  # loopback only, on purpose: this is not a load-testing tool
 ADVISOR = "synthetic-advisor-01"
-BARE = "bare Django view (baseline)"
+BARE = "bare Django view: GOV.UK template and table macro (baseline)"
 SUPERVISOR = "bench-supervisor"
 SERVER_TIMING = re.compile(r"(\w+);dur=([\d.]+)(?:;desc=\"(\d+) queries\")?")
 
@@ -189,7 +189,7 @@ def pages(
     advisor_case: str, search_for: str, deep: dict[int, str], linked: list[tuple[str, Any]]
 ) -> list[tuple[str, str, str]]:
     """(name, path, who) for every page measured; the bare baseline first."""
-    from benchmarks.bare import BARE_PATH
+    from benchmarks.bare import BARE_PATH, RAW_PATH
 
     on_case_page = [
         (f"case page, {name.split(', ', 1)[1]}", f"/staff/cases/{case.pk}/", "advisor")
@@ -197,6 +197,7 @@ def pages(
     ]
     return [
         (BARE, BARE_PATH, "nobody"),
+        ("bare table written out, no page template (floor)", RAW_PATH, "nobody"),
         ("queue", "/staff/queue/", "advisor"),
         ("queue, P2 unassigned", "/staff/queue/?priority=P2&unassigned=1", "advisor"),
         ("queue, overdue", "/staff/queue/?overdue=1", "advisor"),
