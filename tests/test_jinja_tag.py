@@ -36,3 +36,23 @@ def test_url_with_id_is_the_path_reverse_gives(name):
     for _ in range(3):
         id_ = uuid.uuid4()
         assert url_with_id(name, id_) == reverse(name, args=[id_])
+
+
+@pytest.mark.parametrize("error", [None, {"text": "Choose a kind of event from the list"}])
+def test_checkbox_group_is_the_markup_of_govuk_checkboxes(error):
+    group = {
+        "idPrefix": "id_kind",
+        "name": "kind",
+        "classes": "govuk-checkboxes--small",
+        "fieldset": {"legend": {"text": "Closures", "classes": "govuk-fieldset__legend--s"}},
+        "errorMessage": error,
+        "items": [
+            {"value": "case.closed", "text": "Closed <now>", "checked": True},
+            {"value": "case.reopened", "text": "Reopened", "checked": False},
+        ],
+    }
+    source = '{% from "staff/_checkboxes.html" import checkbox_group %}{{ checkbox_group(g) }}'
+    ours = engines["jinja2"].from_string(source).render({"g": group})
+    theirs = engines["jinja2"].from_string("{{ govukCheckboxes(g) }}").render({"g": group})
+    squeeze = lambda html: re.sub(r"\s*(<[^>]+>)\s*", r"\1", re.sub(r"\s+", " ", html)).strip()  # noqa: E731
+    assert squeeze(ours) == squeeze(theirs)
