@@ -202,3 +202,21 @@ def test_an_administrator_sees_the_team_page_without_links_to_cases(db):
     assert response.status_code == 200
     assert reverse("staff:case", args=[case.id]) not in response.content.decode()
     assert reverse("staff:assign", args=[case.id]) not in response.content.decode()
+
+
+def test_each_overdue_row_offers_the_advisors_with_its_holder_chosen(team_client):
+    held, free = overdue_cases(2)
+    sam, kit = StaffUserFactory(username="sam-team"), StaffUserFactory(username="kit-team")
+    Case.objects.filter(pk=held.pk).update(assigned_to=kit)
+
+    html = team(team_client).content.decode()
+
+    def options(case):
+        select = re.search(rf'<select [^>]*id="advisor-{case.id}"[^>]*>(.*?)</select>', html, re.S)
+        assert select is not None
+        return re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select.group(1))
+
+    assert ("", "", "Nobody (unassigned)") in options(held)
+    assert (str(kit.pk), " selected", "kit-team") in options(held)
+    assert (str(sam.pk), "", "sam-team") in options(held)
+    assert all(selected == "" for _value, selected, _name in options(free))
