@@ -399,7 +399,7 @@ def test_the_scan_would_find_an_identifier_stored_in_plaintext():
 
 
 @pytest.mark.parametrize("others", [1, 6])
-def test_linked_reports_takes_two_queries_however_many_reports_match(
+def test_linked_reports_takes_three_queries_however_many_reports_match(
     others, django_assert_num_queries
 ):
     for _ in range(others):
@@ -410,7 +410,9 @@ def test_linked_reports_takes_two_queries_however_many_reports_match(
     ).case
     case = Case.objects.get(pk=case.pk)
 
-    with django_assert_num_queries(2):
+    # This report's digests; how many other cases per kind (counted by the database); the
+    # newest few of each kind.
+    with django_assert_num_queries(3):
         groups = linked_reports(case=case)
         summary = [(g.kind, g.count, g.sentence, [c.reference for c in g.cases]) for g in groups]
 
@@ -480,3 +482,69 @@ def test_linked_reports_counts_them_all_but_holds_only_the_newest_few():
         c.reference for c in others
     ]
     assert mentioning(case=case, kind="email") == []
+
+
+def test_a_case_matching_on_two_handles_of_one_kind_is_counted_once():
+    both = send(where=[("Instagram", "example_user"), ("Snapchat", "dark_wolf99")])
+    one = send(where=[("Snapchat", "dark_wolf99")])
+
+    case = send(names="@example_user\n@dark_wolf99").case
+
+    [group] = linked_reports(case=case)
+    assert (group.kind, group.count) == ("username", 2)
+    assert [c.reference for c in group.cases] == [one.reference, both.reference]
+
+
+def test_the_count_follows_the_platform_rule():
+    send(where=[("TikTok", "example_user")])  # another account: not counted
+    unknown = send(names="@example_user")
+    same = send(where=[("Instagram", "example_user")])
+
+    case = send(where=[("Instagram", "example_user")]).case
+
+    [group] = linked_reports(case=case)
+    assert group.count == 2
+    assert [c.reference for c in group.cases] == [same.reference, unknown.reference]
+
+
+def test_each_kind_shows_its_newest_few_however_many_the_other_kind_has():
+    old_email = send(names="wolf@example.org")
+    for _ in range(LINKED_SHOWN + 3):
+        send(where=[("Instagram", "example_user")])
+
+    case = send(where=[("Instagram", "example_user")], names="wolf@example.org").case
+
+    username, email = linked_reports(case=case)
+    assert (username.kind, username.count, len(username.cases)) == (
+        "username",
+        LINKED_SHOWN + 3,
+        LINKED_SHOWN,
+    )
+    assert (email.kind, email.count, [c.reference for c in email.cases]) == (
+        "email",
+        1,
+        [old_email.reference],
+    )
+
+
+def test_linked_reports_agrees_with_mentioning_on_every_kind():
+    """The case page's summary (counted by the database) and the "see all" page (every row)
+    must say the same thing."""
+    send(where=[("Instagram", "example_user")], names="wolf@example.org\n07700900982")
+    send(where=[("TikTok", "example_user")], names="07700 900982")
+    send(names="@example_user\nhttps://example.net/profile/wolf")
+    send(where=[("ExampleChat", "example_user")], names="WOLF@example.org")
+    for _ in range(LINKED_SHOWN):
+        send(names="+44 7700 900982")
+
+    case = send(
+        where=[("Instagram", "example_user")],
+        names="wolf@example.org\n07700900982\nhttps://example.net/profile/wolf",
+    ).case
+
+    groups = linked_reports(case=case)
+    assert [g.kind for g in groups] == ["username", "email", "phone", "url"]
+    for group in groups:
+        every = mentioning(case=case, kind=group.kind)
+        assert group.count == len(every)
+        assert list(group.cases) == every[:LINKED_SHOWN]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +19,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils.translation import ngettext
 
 from haven.audit.actions import Action
@@ -143,27 +145,16 @@ class _Match:
 
 
 def _matches(*, case: Case, mine: Iterable[tuple[str, str, str]]) -> list[_Match]:
-    """Rows of other cases whose identifiers match ``mine`` (kind, digest, platform tag).
-
-    A username matches on the same platform, or when either side's platform is not known; the
-    same handle on two different known platforms is two different accounts and does not match.
-    One query, driven by the (kind, digest) index; the platform rule is applied to its rows.
-    """
-    platforms: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for kind, digest, platform in mine:
-        platforms[kind, digest].add(platform)
-    if not platforms:
+    """Rows of other cases whose identifiers match ``mine`` (kind, digest, platform tag), by
+    ``_matching``'s rule. One query, driven by the (kind, digest) index."""
+    mine = list(mine)
+    if not mine:
         return []
     rows = (
-        IdentifierIndex.objects.filter(
-            kind__in={kind for kind, _ in platforms},
-            digest__in={digest for _, digest in platforms},
-        )
+        IdentifierIndex.objects.filter(_matching(mine))
         .exclude(case_id=case.pk)
         .values_list(
             "kind",
-            "digest",
-            "platform",
             "case_id",
             "case__reference",
             "case__status",
@@ -171,15 +162,7 @@ def _matches(*, case: Case, mine: Iterable[tuple[str, str, str]]) -> list[_Match
             "case__restricted",
         )
     )
-    found = []
-    for kind, digest, platform, case_id, reference, status, received_at, restricted in rows:
-        theirs = platforms.get((kind, digest))
-        if theirs is None:
-            continue
-        if platform and "" not in theirs and platform not in theirs:
-            continue
-        found.append(_Match(kind, case_id, reference, status, received_at, restricted))
-    return found
+    return [_Match(*row) for row in rows]
 
 
 def _own_identifiers(case: Case) -> list[tuple[str, str, str]]:
@@ -315,20 +298,78 @@ def linked_reports(*, case: Case, shown: int = LINKED_SHOWN) -> list[LinkedRepor
 
     Rules: open and closed cases alike (the advisor judges; a closed case's report still says
     something about the person); each other case once per kind, newest first; kinds in the
-    order username, email, phone, link, and only kinds with at least one. Two queries whatever
-    the number of reports: this report's digests (by the report index), then every row sharing
-    one (by the (kind, digest) index, joined to the case by its primary key). What the page
-    shows is bounded by ``shown``, whatever the count.
+    order username, email, phone, link, and only kinds with at least one. Three queries whatever
+    the number of reports: this report's digests (by the report index); how many other cases
+    per kind, counted by the database off the (kind, digest) index; and the newest few of each
+    kind, numbered by a window over the same rows. Page cost is bounded by ``shown``, not by
+    how many reports share the identifier (``mentioning`` reads them all, for the page that
+    lists them).
 
     A restricted case is counted like any other, flagged ``restricted``: a page must show its
     reference only to the people named on it (haven.cases.services.can_open).
     """
-    by_kind = _mentioning_by_kind(case)
+    mine = _own_identifiers(case)
+    if not mine:
+        return []
+    rows = IdentifierIndex.objects.filter(_matching(mine)).exclude(case_id=case.pk)
+    counts = dict(rows.values_list("kind").annotate(n=Count("case_id", distinct=True)).order_by())
+    if not counts:
+        return []
+    # A case matching two digests of one kind is two rows: number enough rows of each kind that
+    # ``shown`` different cases are among them, then keep each case once.
+    digests = Counter(kind for kind, _, _ in mine)
+    newest = (
+        rows.annotate(
+            place=Window(
+                RowNumber(),
+                partition_by=[F("kind")],
+                order_by=[F("case__received_at").desc(), F("case_id").desc()],
+            )
+        )
+        .filter(place__lte=shown * max(digests.values()))
+        .values_list(
+            "kind",
+            "case_id",
+            "case__reference",
+            "case__status",
+            "case__received_at",
+            "case__restricted",
+        )
+    )
+    by_kind: dict[str, dict[uuid.UUID, LinkedCase]] = defaultdict(dict)
+    for kind, case_id, reference, status, received_at, restricted in newest:
+        by_kind[kind].setdefault(
+            case_id, LinkedCase(case_id, reference, status, received_at, restricted)
+        )
     return [
-        LinkedReports(kind=kind, count=len(by_kind[kind]), cases=tuple(by_kind[kind][:shown]))
+        LinkedReports(
+            kind=kind,
+            count=counts[kind],
+            cases=tuple(
+                sorted(
+                    by_kind[kind].values(), key=lambda c: (c.received_at, c.case_id), reverse=True
+                )[:shown]
+            ),
+        )
         for kind in KIND_ORDER
-        if by_kind.get(kind)
+        if counts.get(kind)
     ]
+
+
+def _matching(mine: Iterable[tuple[str, str, str]]) -> Q:
+    """The rows that match ``mine`` (kind, digest, platform tag). A username matches on the
+    same platform, or when either side's platform is not known; the same handle on two
+    different known platforms is two different accounts and does not match."""
+    platforms: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for kind, digest, platform in mine:
+        platforms[kind, digest].add(platform)
+    matching = Q()
+    for (kind, digest), theirs in platforms.items():
+        same = Q(kind=kind, digest=digest)
+        if "" not in theirs:
+            same &= Q(platform="") | Q(platform__in=sorted(theirs))
+        matching |= same
+    return matching
 
 
 def mentioning(*, case: Case, kind: str) -> list[LinkedCase]:
