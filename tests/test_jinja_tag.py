@@ -56,3 +56,30 @@ def test_checkbox_group_is_the_markup_of_govuk_checkboxes(error):
     theirs = engines["jinja2"].from_string("{{ govukCheckboxes(g) }}").render({"g": group})
     squeeze = lambda html: re.sub(r"\s*(<[^>]+>)\s*", r"\1", re.sub(r"\s+", " ", html)).strip()  # noqa: E731
     assert squeeze(ours) == squeeze(theirs)
+
+
+PAGES = '{% from "_govuk.html" import pages %}'
+
+
+def test_pages_writes_only_the_links_there_are():
+    html = render(PAGES + "{{ pages('after=a%3Db', '', 'Pages of the queue') }}")
+
+    assert html == (
+        '<nav class="govuk-pagination" aria-label="Pages of the queue">'
+        '<div class="govuk-pagination__prev"><a class="govuk-link govuk-pagination__link"'
+        ' href="?after=a%3Db" rel="prev"><span class="govuk-pagination__link-title">Previous'
+        "</span></a></div></nav>"
+    )
+
+
+def test_pages_names_the_links_as_the_list_reads():
+    html = render(PAGES + "{{ pages('before=x', 'after=y', 'Pages of events', 'Newer', 'Older') }}")
+
+    assert re.findall(r'href="([^"]+)" rel="(\w+)"><span[^>]*>(\w+)<', html) == [
+        ("?before=x", "prev", "Newer"),
+        ("?after=y", "next", "Older"),
+    ]
+
+
+def test_one_page_has_no_pagination():
+    assert render(PAGES + "{{ pages('', '', 'Pages of the queue') }}") == ""
