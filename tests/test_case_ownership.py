@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 import pytest
@@ -266,3 +267,27 @@ def test_a_note_by_another_advisor_is_saved_over_http(case, other):
 
     assert response.status_code == 302
     assert Note.objects.get().by == other
+
+
+def test_marking_done_without_the_reason_shows_the_error_at_that_actions_reason(
+    case, sam, supervisor
+):
+    """The error summary's link leads to the reason box of the action that was posted, with the
+    message beside it; the other actions' boxes are unchanged."""
+    first = services.add_safety_action(case=case, by=sam, action="Call", owner="Sam", due_on=None)
+    posted = services.add_safety_action(case=case, by=sam, action="Visit", owner="Sam", due_on=None)
+    url = reverse("staff:case_safety_done", args=[case.id, posted.pk])
+
+    response = verified_client(supervisor).post(url, {"done-override": ""})
+
+    page = response.content.decode()
+    [href] = re.findall(r'<a href="#([^"]+)">Give a reason for acting on sam', page)
+    assert re.findall(rf'<input[^>]* id="{href}"', page)
+    assert re.search(
+        rf'<p id="{href}-error" class="govuk-error-message">\s*<span class="govuk-visually-hidden">'
+        r"Error:</span> Give a reason for acting on sam&#39;s case",
+        page,
+    )
+    assert f'aria-describedby="{href}-error"' in page
+    assert f'id="done-override-{first.pk}"' in page
+    assert f'id="done-override-{posted.pk}"' not in page

@@ -198,6 +198,8 @@ def complete_safety_action(request: HttpRequest, case: Case, action_id: int) -> 
     if item is None:
         return case_page(request, case, error=_("That action is not in this case's safety plan."))
     form = OverrideForm(request.POST, prefix="done", acting_for=acting_for(case, _user(request)))
+    # The page shows this form's error at this action's row.
+    form.item_id = item.pk  # type: ignore[attr-defined]
     if not form.is_valid():
         return case_page(request, case, form=form)
     return _change(
