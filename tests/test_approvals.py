@@ -293,6 +293,48 @@ def test_approving_with_nothing_waiting_is_a_plain_rule(supervisor):
         services.approve_change(case=case, by=supervisor)
 
 
+def test_the_requester_withdraws_their_request_and_nothing_changes(sam):
+    case = below_threshold_case(sam)
+    services.change_status(case=case, to=Status.CLOSED, by=sam, reason="Signposted")
+
+    services.withdraw_request(case=case, by=sam)
+
+    case.refresh_from_db()
+    assert case.status == Status.BELOW_THRESHOLD
+    approval = Approval.objects.get()
+    assert (approval.pending, approval.outcome, approval.decided_by) == (False, "withdrawn", None)
+    withdrawn = AuditEvent.objects.get(action="case.approval_withdrawn")
+    assert withdrawn.actor == sam
+    assert withdrawn.detail == {
+        "case": str(case.id),
+        "approval": approval.pk,
+        "kind": "close_below_threshold",
+        "requested_by": sam.pk,
+    }
+    # Withdrawn, the advisor may go on working the case, and ask again.
+    services.change_status(case=case, to=Status.CLOSED, by=sam, reason="Rang them")
+    assert Approval.objects.filter(decided_at__isnull=True).count() == 1
+
+
+def test_only_the_requester_may_withdraw(sam, supervisor):
+    case = below_threshold_case(sam)
+    services.change_status(case=case, to=Status.CLOSED, by=sam, reason="Signposted")
+
+    with pytest.raises(CaseRuleBroken, match="Only the person who asked"):
+        services.withdraw_request(case=case, by=supervisor)
+
+    assert Approval.objects.get().pending
+    refused = AuditEvent.objects.get(action="case.approval_refused")
+    assert (refused.actor, refused.detail["approval"]) == (supervisor, Approval.objects.get().pk)
+
+
+def test_withdrawing_with_nothing_waiting_is_a_plain_rule(sam):
+    case = submitted_case()
+
+    with pytest.raises(CaseRuleBroken, match="Nothing on this case is awaiting approval"):
+        services.withdraw_request(case=case, by=sam)
+
+
 # --- Over HTTP ---------------------------------------------------------------------------------
 
 
@@ -325,6 +367,30 @@ def test_the_requester_sees_the_wait_but_no_decision_form(sam):
     assert "Awaiting approval" in text
     assert "A supervisor other than you must approve or return it." in text
     assert "Return it" not in text
+    assert "Withdraw your request" in text
+
+
+def test_the_requester_withdraws_over_http_and_the_chronology_says_so(sam):
+    case = below_threshold_case(sam)
+    services.change_status(case=case, to=Status.CLOSED, by=sam, reason="Signposted")
+    client = verified_client(sam)
+
+    response = client.post(reverse("staff:case_withdraw", args=[case.id]))
+
+    assert response.status_code == 302
+    text = text_of(client.get(response.url))
+    assert "Awaiting approval" not in text
+    assert "Request withdrawn sam" in text
+    assert Approval.objects.get().outcome == "withdrawn"
+
+
+def test_a_supervisor_sees_no_withdraw_button_on_anothers_request(sam, supervisor):
+    case = below_threshold_case(sam)
+    services.change_status(case=case, to=Status.CLOSED, by=sam, reason="Signposted")
+
+    text = text_of(verified_client(supervisor).get(reverse("staff:case", args=[case.id])))
+
+    assert "Withdraw your request" not in text
 
 
 def test_returning_over_http_without_a_reason_is_a_form_error(sam, supervisor):

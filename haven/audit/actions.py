@@ -49,6 +49,7 @@ class Action(models.TextChoices):
     CASE_APPROVAL_REQUESTED = "case.approval_requested", _("Approval asked for")
     CASE_APPROVAL_APPROVED = "case.approval_approved", _("Change approved")
     CASE_APPROVAL_RETURNED = "case.approval_returned", _("Change returned")
+    CASE_APPROVAL_WITHDRAWN = "case.approval_withdrawn", _("Approval request withdrawn")
     CASE_APPROVAL_REFUSED = "case.approval_refused", _("Approval refused")
 
     # Finding a case by its reference (H2, issue 7): the outcome, never the words typed.

@@ -259,6 +259,9 @@ class ApprovalKind(models.TextChoices):
 class ApprovalOutcome(models.TextChoices):
     APPROVED = "approved", _("Approved")
     RETURNED = "returned", _("Returned")
+    # The person who asked took the request back before anyone decided it (decided_by stays
+    # empty: nobody else decided).
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class Approval(models.Model):
@@ -282,7 +285,7 @@ class Approval(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(max_length=8, choices=ApprovalOutcome.choices, blank=True)
+    outcome = models.CharField(max_length=16, choices=ApprovalOutcome.choices, blank=True)
     decision_key_id = models.CharField(max_length=16, blank=True)
     decision_sealed = models.BinaryField(null=True, blank=True)
 

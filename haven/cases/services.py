@@ -627,6 +627,43 @@ def return_change(*, case: Case, by: User, reason: str) -> Case:
     return current
 
 
+def withdraw_request(*, case: Case, by: User) -> Case:
+    """The person who asked for a change takes the request back before it is decided.
+
+    Nothing changes on the case; the request is closed as withdrawn (decided by nobody) and
+    the case may be worked, or the change asked for again. Anyone else is refused, audited.
+    """
+    with transaction.atomic():
+        current = _locked(case)
+        pending = (
+            Approval.objects.select_for_update()
+            .filter(case=current, decided_at__isnull=True)
+            .first()
+        )
+        if pending is None:
+            raise CaseRuleBroken("Nothing on this case is awaiting approval.")
+        why = (
+            "" if pending.requested_by_id == by.pk else "Only the person who asked can withdraw it."
+        )
+        if not why:
+            pending.decided_at = timezone.now()
+            pending.outcome = ApprovalOutcome.WITHDRAWN
+            pending.save(update_fields=["decided_at", "outcome"])
+            record_event(
+                action=Action.CASE_APPROVAL_WITHDRAWN,
+                actor=by,
+                report_id=current.report_id,
+                detail={
+                    "case": str(current.id),
+                    "approval": pending.pk,
+                    "kind": pending.kind,
+                    "requested_by": pending.requested_by_id,
+                },
+            )
+    _refuse_decision(current, pending, by=by, why=why)
+    return current
+
+
 def change_status(
     *, case: Case, to: str, by: User, reason: str = "", override_reason: str = ""
 ) -> Case:

@@ -35,6 +35,7 @@ urlpatterns = [
     path(f"{CASE}assign/", case_actions.assign, name="assign"),
     path(f"{CASE}approval/approve/", case_actions.approve, name="case_approve"),
     path(f"{CASE}approval/return/", case_actions.return_change, name="case_return"),
+    path(f"{CASE}approval/withdraw/", case_actions.withdraw, name="case_withdraw"),
     path("team/", team.team, name="team"),
     path("search/", search.search, name="search"),
     path("audit/", audit.audit, name="audit"),

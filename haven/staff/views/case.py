@@ -356,6 +356,15 @@ def _chronology(case: Case, plan: SafetyPlan) -> list[dict[str, Any]]:
                     "text": open_text(case, asked.decision_key_id, asked.decision_sealed),
                 }
             )
+        elif asked.outcome == ApprovalOutcome.WITHDRAWN and asked.decided_at:
+            entries.append(
+                {
+                    "at": asked.decided_at,
+                    "what": _("Request withdrawn"),
+                    "who": asked.requested_by.get_username(),
+                    "text": "",
+                }
+            )
     if case.first_read_at:
         entries.append(
             {

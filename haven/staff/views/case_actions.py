@@ -314,6 +314,14 @@ def return_change(request: HttpRequest, case: Case) -> HttpResponse:
 
 
 @require_POST
+@requires("cases.work")
+@openable_case
+def withdraw(request: HttpRequest, case: Case) -> HttpResponse:
+    """The requester takes back a change waiting for approval (the service refuses anyone else)."""
+    return _change(request, case, lambda: services.withdraw_request(case=case, by=_user(request)))
+
+
+@require_POST
 @requires("cases.restrict")
 @openable_case
 def restrict(request: HttpRequest, case: Case) -> HttpResponse:
