@@ -136,6 +136,8 @@ class CaseFactory(factory.Factory):
         if changed:
             for name, value in changed.items():
                 setattr(case, name, value)
+            if case.status == "closed" and case.closed_at is None:
+                case.closed_at = timezone.now()
             services.set_next_target(case)
             case.save()
         if options["restricted_to"] is not None:

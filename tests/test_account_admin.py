@@ -349,6 +349,46 @@ def test_deactivating_ends_every_session_at_once_and_sign_in_is_refused(admin_cl
     assert not get_user_model().objects.get(pk=person.pk).is_active
 
 
+def test_deactivating_an_advisor_puts_their_open_cases_back_in_the_queue(admin_client, admin):
+    """A leaver's cases must not sit with nobody able to act on them: every open case they held
+    is unassigned (audited on each case, with the reason); closed cases keep their history."""
+    from haven.cases.lifecycle import Status
+    from haven.cases.models import Case, OpenCaseCount
+    from tests.factories import CaseFactory
+
+    person = StaffUserFactory(username="leaver")
+    held = [CaseFactory(assigned_to=person), CaseFactory(assigned_to=person, priority="P1")]
+    closed = CaseFactory(assigned_to=person, status=Status.CLOSED)
+    someone_elses = CaseFactory(assigned_to=StaffUserFactory())
+
+    admin_client.post(account_url("staff_deactivate", person))
+
+    assert set(Case.objects.filter(assigned_to=person).values_list("pk", flat=True)) == {closed.pk}
+    assert Case.objects.get(pk=someone_elses.pk).assigned_to_id is not None
+    assert sorted(detail["case"] for _actor, detail in events("case.assigned")) == sorted(
+        str(case.pk) for case in held
+    )
+    assert {
+        (actor, detail["from"], detail["to"], detail["reason"])
+        for actor, detail in events("case.assigned")
+    } == {(admin.pk, person.pk, None, "deactivated")}
+    assert not OpenCaseCount.objects.filter(user=person, open_cases__gt=0).exists()
+    page = text_of(admin_client.get(account_url("staff_account", person) + "?done=deactivated"))
+    assert "Any open case it held is back in the queue, unassigned." in page
+
+
+def test_a_refused_deactivation_leaves_the_cases_where_they_are(admin_client, admin):
+    from haven.cases.models import Case
+    from tests.factories import CaseFactory
+
+    case = CaseFactory(assigned_to=admin)
+
+    admin_client.post(account_url("staff_deactivate", admin))
+
+    assert Case.objects.get(pk=case.pk).assigned_to_id == admin.pk
+    assert events("case.assigned") == []
+
+
 def test_a_reactivated_account_signs_in_again_but_its_old_sessions_stay_ended(admin_client):
     person = StaffUserFactory(username="returner")
     old = verified_client(person)

@@ -19,6 +19,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import User
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.db import transaction
+from django.dispatch import Signal
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -39,6 +40,10 @@ from haven.core import crockford
 from haven.core.parsing import positive_int
 
 # What a session remembers about itself (StaffSessionMiddleware reads them).
+# Sent inside the transaction that deactivates an account (``user``, ``by``): apps above
+# accounts put right what the person held (cases.receivers releases their open cases).
+account_deactivated = Signal()
+
 SIGNED_IN_AT = "haven_signed_in_at"
 SEEN_AT = "haven_seen_at"
 GENERATION = "haven_session_generation"
@@ -242,7 +247,9 @@ def _end_sessions(user: AbstractBaseUser) -> None:
 
 
 def deactivate_account(*, user: AbstractBaseUser, by: AbstractBaseUser) -> None:
-    """The account can no longer sign in, and every session it has ends at once.
+    """The account can no longer sign in, every session it has ends at once, and whatever it
+    held is put right in the same transaction (``account_deactivated``: its open cases go back
+    to the queue).
 
     Django treats an inactive account's sessions as signed out at their next request; the
     session generation moves on as well, so they stay ended if the account is reactivated.
@@ -268,6 +275,7 @@ def deactivate_account(*, user: AbstractBaseUser, by: AbstractBaseUser) -> None:
                 record_event(
                     action=Action.STAFF_ACCOUNT_DEACTIVATED, actor=by, detail={"account": user.pk}
                 )
+                account_deactivated.send(sender=User, user=locked, by=by)
             _end_sessions(locked)
             user.is_active = False
             return

@@ -387,6 +387,35 @@ def assign_case(*, case: Case, to: User | None, by: User) -> Case:
     return current
 
 
+def release_open_cases(*, holder: User, by: User, reason: str) -> int:
+    """Take every open case ``holder`` holds off them (back to the queue, unassigned), each
+    recorded as ``case.assigned`` with ``reason``; closed cases keep their holder as history.
+
+    For an account that can no longer work cases: its cases must not wait on someone who
+    cannot act. Run inside the caller's transaction; the cases are locked as they are changed.
+    """
+    released = 0
+    with transaction.atomic():
+        held = (
+            Case.objects.select_for_update()
+            .filter(assigned_to=holder)
+            .exclude(status=Status.CLOSED)
+            .only("id", "report_id", "assigned_to")
+            .order_by("pk")
+        )
+        for case in held:
+            case.assigned_to_id = None
+            case.save(update_fields=["assigned_to"])
+            record_event(
+                action=Action.CASE_ASSIGNED,
+                actor=by,
+                report_id=case.report_id,
+                detail={"case": str(case.id), "from": holder.pk, "to": None, "reason": reason},
+            )
+            released += 1
+    return released
+
+
 def _make_move(current: Case, *, to: str, move: Move, by: User, reason: str, **detail: Any) -> None:
     """Move a locked case: its Transition (the reason sealed) and its audit event."""
     now = timezone.now()
