@@ -44,3 +44,8 @@ def test_see_all_mentions_and_the_queue_are_accessible(browser: Browser, live_se
     page.screenshot(path=str(SHOTS / "queue.png"), full_page=True)
     page.set_viewport_size(PHONE)
     page.screenshot(path=str(SHOTS / "queue-phone.png"), full_page=True)
+    # The page is no wider than the phone: the table scrolls sideways in its own box.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    scroller = page.get_by_role("region", name="The queue")
+    assert scroller.evaluate("box => box.scrollWidth > box.clientWidth")
+    assert_accessible(page, "queue on a phone")
