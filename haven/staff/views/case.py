@@ -10,7 +10,6 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.models import User
-from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -25,6 +24,7 @@ from haven.audit.services import record_event
 from haven.cases import services
 from haven.cases.lifecycle import Status, moves_from
 from haven.cases.models import (
+    Approval,
     ApprovalOutcome,
     Case,
     CaseAccess,
@@ -114,7 +114,11 @@ def case_page(
     user = cast(User, request.user)
     may_restrict = has_permission(user, "cases.restrict")
     may_assign = has_permission(user, "cases.assign")
-    pending = services.pending_approval(case)
+    # Every approval asked for on the case, for the chronology; the one waiting among them.
+    approvals = list(
+        case.approvals.select_related("requested_by", "decided_by").order_by("requested_at", "pk")
+    )
+    pending = next((asked for asked in approvals if asked.decided_at is None), None)
     may_approve = (
         pending is not None
         and pending.requested_by_id != user.pk
@@ -132,13 +136,13 @@ def case_page(
     if form is not None:
         forms_[getattr(form, "page_key", None) or str(form.prefix)] = form
     if request.method != "GET" or not _after_save(request, case):
-        with transaction.atomic():
-            record_event(
-                action=Action.CASE_VIEWED,
-                actor=user,
-                report_id=case.report_id,
-                detail={"case": str(case.id)},
-            )
+        # Its own transaction (record_event opens one): committed before the page is sent.
+        record_event(
+            action=Action.CASE_VIEWED,
+            actor=user,
+            report_id=case.report_id,
+            detail={"case": str(case.id)},
+        )
     links = CaseLink.objects.filter(Q(from_case=case) | Q(to_case=case)).select_related(
         "from_case", "to_case"
     )
@@ -154,7 +158,7 @@ def case_page(
             "forms": forms_,
             "error": error,
             "has_errors": bool(error) or any(f.errors for f in forms_.values()),
-            "chronology": _chronology(case, plan),
+            "chronology": _chronology(case, plan, approvals),
             "actions_list": plan,
             "linked": linked,
             "mentions": mentions,
@@ -266,10 +270,11 @@ def _safety_plan(case: Case) -> SafetyPlan:
     ]
 
 
-def _chronology(case: Case, plan: SafetyPlan) -> list[dict[str, Any]]:
+def _chronology(case: Case, plan: SafetyPlan, approvals: list[Approval]) -> list[dict[str, Any]]:
     """Everything that happened on the case, oldest first, with sealed texts opened.
 
-    ``plan`` is the safety plan as ``_safety_plan`` read it: each text is opened once a page.
+    ``plan`` and ``approvals`` are as the case page read them: each row is read, and each text
+    opened, once a page.
     """
     entries: list[dict[str, Any]] = [
         {"at": case.received_at, "what": _("Report received"), "who": "", "text": ""},
@@ -336,7 +341,7 @@ def _chronology(case: Case, plan: SafetyPlan) -> list[dict[str, Any]]:
                 "text": open_text(case, o.key_id, o.sealed),
             }
         )
-    for asked in case.approvals.select_related("requested_by", "decided_by").all():
+    for asked in approvals:
         entries.append(
             {
                 "at": asked.requested_at,
