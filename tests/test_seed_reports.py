@@ -236,3 +236,31 @@ def test_cases_that_share_an_identifier_are_linked_each_to_the_one_before():
         "identifier:phone",
         "identifier:url",
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_counters_are_compacted_after_seeding_on_postgresql():
+    """Thousands of counter updates in one transaction leave dead row versions a VACUUM cannot
+    shrink away; the seeding gives the space back, so the team page reads a few pages."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the counters are compacted on PostgreSQL only")
+    from django.db import transaction
+
+    from haven.cases.models import OpenCaseCount
+    from tests.factories import StaffUserFactory
+
+    holder = StaffUserFactory()
+    with transaction.atomic():
+        row = OpenCaseCount.objects.create(user=holder, priority="P2", open_cases=0)
+        for n in range(3000):
+            OpenCaseCount.objects.filter(pk=row.pk).update(open_cases=n)
+
+    def pages() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_relation_size('cases_opencasecount') / 8192")
+            return cursor.fetchone()[0]
+
+    assert pages() > 10
+    seeding.compact_open_case_counts()
+    assert pages() == 1
+    assert OpenCaseCount.objects.get(pk=row.pk).open_cases == 2999

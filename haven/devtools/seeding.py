@@ -39,7 +39,7 @@ from haven.accounts.roles import Role
 from haven.audit.actions import Action
 from haven.audit.services import record_event
 from haven.cases.lifecycle import Status
-from haven.cases.models import Case, CaseAccess, CaseLink
+from haven.cases.models import Case, CaseAccess, CaseLink, OpenCaseCount
 from haven.cases.services import build_case, set_next_target
 from haven.core import crockford
 from haven.linking.models import IdentifierIndex
@@ -455,7 +455,23 @@ def seed_reports(
     links = link_shared_identifiers(run_tag=plan.run_tag)
     with transaction.atomic():
         record_event(action=Action.REPORTS_SEEDED, detail={"count": done, "links": links})
+    compact_open_case_counts()
     return done
+
+
+def compact_open_case_counts() -> None:
+    """Give back the space the seeding's counter updates left in ``cases_opencasecount``.
+
+    Every seeded case held by a synthetic advisor updates one of a few dozen counter rows inside
+    a batch's transaction, so a million-report run leaves thousands of dead row versions that
+    no later VACUUM can shrink away: a read of 32 live rows then scans 5 MB (11 ms at a million,
+    against 1 ms compacted). Day-to-day claims and closes are one update each in a short
+    transaction, which PostgreSQL prunes as it goes. PostgreSQL only; outside a transaction.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM FULL ANALYZE {OpenCaseCount._meta.db_table}")
 
 
 def link_shared_identifiers(*, run_tag: str, batch: int = 10_000) -> int:
