@@ -264,3 +264,38 @@ def test_marking_a_safety_action_done_twice_records_it_once(case, advisor):
     assert [(e.actor_id, e.detail) for e in events] == [
         (advisor.pk, {"case": str(case.id), "action": item.pk})
     ]
+
+
+def test_the_case_history_reads_every_kind_of_act_in_order_with_its_text(advisor):
+    """cases.queries.history: the five tables of people's acts in one statement, oldest first."""
+    from haven.cases.queries import history
+    from haven.cases.services import open_text
+
+    supervisor = StaffUserFactory(role="supervisor", username="sup-history")
+    case = CaseFactory()
+    services.change_status(case=case, to=Status.ASSESSING, by=advisor)
+    services.change_priority(case=case, to="P1", by=advisor, reason="Seen again")
+    services.add_note(case=case, by=advisor, kind="opinion", text="A worry")
+    services.log_contact_attempt(
+        case=case, by=advisor, method="phone", outcome="no_answer", note="Rang"
+    )
+    case = services.claim_case(case=case, by=advisor)
+    services.change_status(
+        case=case, to=Status.MEETS_THRESHOLD, by=supervisor, reason="Met", override_reason="Away"
+    )
+
+    rows = history(case)
+
+    assert [
+        (r.source, r.who, r.first, r.second, open_text(case, r.key_id, r.sealed)) for r in rows
+    ] == [
+        ("status", advisor.username, "new", "assessing", ""),
+        ("priority", advisor.username, case.computed_priority, "P1", "Seen again"),
+        ("note", advisor.username, "opinion", "", "A worry"),
+        ("contact", advisor.username, "phone", "no_answer", "Rang"),
+        # The supervisor's reason for acting is recorded first, in the change's transaction.
+        ("override", "sup-history", advisor.username, "", "Away"),
+        ("status", "sup-history", "assessing", "meets_threshold", "Met"),
+    ]
+    assert all(r.at.tzinfo is not None for r in rows)
+    assert rows == sorted(rows, key=lambda r: r.at)

@@ -399,7 +399,7 @@ def test_the_scan_would_find_an_identifier_stored_in_plaintext():
 
 
 @pytest.mark.parametrize("others", [1, 6])
-def test_linked_reports_takes_three_queries_however_many_reports_match(
+def test_linked_reports_takes_one_query_however_many_reports_match(
     others, django_assert_num_queries
 ):
     for _ in range(others):
@@ -410,9 +410,9 @@ def test_linked_reports_takes_three_queries_however_many_reports_match(
     ).case
     case = Case.objects.get(pk=case.pk)
 
-    # This report's digests; how many other cases per kind (counted by the database); the
-    # newest few of each kind.
-    with django_assert_num_queries(3):
+    # This report's digests, the cases sharing one, how many per kind and the newest few: one
+    # statement (linking.services.LINKED_SQL).
+    with django_assert_num_queries(1):
         groups = linked_reports(case=case)
         summary = [(g.kind, g.count, g.sentence, [c.reference for c in g.cases]) for g in groups]
 

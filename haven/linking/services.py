@@ -11,16 +11,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count, F, Q, Window
-from django.db.models.functions import RowNumber
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils.translation import ngettext
 
 from haven.audit.actions import Action
@@ -298,62 +297,61 @@ def linked_reports(*, case: Case, shown: int = LINKED_SHOWN) -> list[LinkedRepor
 
     Rules: open and closed cases alike (the advisor judges; a closed case's report still says
     something about the person); each other case once per kind, newest first; kinds in the
-    order username, email, phone, link, and only kinds with at least one. Three queries whatever
-    the number of reports: this report's digests (by the report index); how many other cases
-    per kind, counted by the database off the (kind, digest) index; and the newest few of each
-    kind, numbered by a window over the same rows. Page cost is bounded by ``shown``, not by
+    order username, email, phone, link, and only kinds with at least one; a username matches by
+    ``_matching``'s platform rule. One query whatever the number of reports (``LINKED_SQL``):
+    this report's digests, the other cases sharing one (each once per kind), then per kind a
+    count and the newest few, by window functions. Page cost is bounded by ``shown``, not by
     how many reports share the identifier (``mentioning`` reads them all, for the page that
     lists them).
 
     A restricted case is counted like any other, flagged ``restricted``: a page must show its
     reference only to the people named on it (haven.cases.services.can_open).
     """
-    mine = _own_identifiers(case)
-    if not mine:
-        return []
-    rows = IdentifierIndex.objects.filter(_matching(mine)).exclude(case_id=case.pk)
-    counts = dict(rows.values_list("kind").annotate(n=Count("case_id", distinct=True)).order_by())
-    if not counts:
-        return []
-    # A case matching two digests of one kind is two rows: number enough rows of each kind that
-    # ``shown`` different cases are among them, then keep each case once.
-    digests = Counter(kind for kind, _, _ in mine)
-    newest = (
-        rows.annotate(
-            place=Window(
-                RowNumber(),
-                partition_by=[F("kind")],
-                order_by=[F("case__received_at").desc(), F("case_id").desc()],
-            )
-        )
-        .filter(place__lte=shown * max(digests.values()))
-        .values_list(
-            "kind",
-            "case_id",
-            "case__reference",
-            "case__status",
-            "case__received_at",
-            "case__restricted",
-        )
-    )
-    by_kind: dict[str, dict[uuid.UUID, LinkedCase]] = defaultdict(dict)
-    for kind, case_id, reference, status, received_at, restricted in newest:
-        by_kind[kind].setdefault(
-            case_id, LinkedCase(case_id, reference, status, received_at, restricted)
+    index = IdentifierIndex._meta.db_table
+    params = [
+        IdentifierIndex._meta.get_field("report").get_db_prep_value(case.report_id, connection),
+        Case._meta.pk.get_db_prep_value(case.pk, connection),  # type: ignore[union-attr]
+        shown,
+    ]
+    sql = LINKED_SQL.format(index=index, case=Case._meta.db_table)
+    counts: dict[str, int] = {}
+    newest: dict[str, list[LinkedCase]] = defaultdict(list)
+    # Case.objects.raw converts the case's columns as the ORM would on either database.
+    for other in Case.objects.raw(sql, params):
+        counts[other.kind] = other.total
+        newest[other.kind].append(
+            LinkedCase(other.pk, other.reference, other.status, other.received_at, other.restricted)
         )
     return [
-        LinkedReports(
-            kind=kind,
-            count=counts[kind],
-            cases=tuple(
-                sorted(
-                    by_kind[kind].values(), key=lambda c: (c.received_at, c.case_id), reverse=True
-                )[:shown]
-            ),
-        )
+        LinkedReports(kind=kind, count=counts[kind], cases=tuple(newest[kind]))
         for kind in KIND_ORDER
         if counts.get(kind)
     ]
+
+
+# The same rule as ``_matching``, written as a join: a row of another report matches one of
+# this report's rows of the same kind and digest when either platform is not known ("") or both
+# are the same. Standard SQL (common table expressions, window functions): PostgreSQL and
+# SQLite 3.25+ alike.
+LINKED_SQL = """
+WITH own AS (
+    SELECT kind, digest, platform FROM {index} WHERE report_id = %s
+), matched AS (
+    SELECT DISTINCT other.kind, other.case_id
+    FROM {index} other
+    JOIN own ON other.kind = own.kind AND other.digest = own.digest
+        AND (other.platform = '' OR own.platform = '' OR other.platform = own.platform)
+    WHERE other.case_id <> %s
+), numbered AS (
+    SELECT c.id, c.reference, c.status, c.received_at, c.restricted, matched.kind,
+        ROW_NUMBER() OVER (PARTITION BY matched.kind ORDER BY c.received_at DESC, c.id DESC)
+            AS place,
+        COUNT(*) OVER (PARTITION BY matched.kind) AS total
+    FROM matched JOIN {case} c ON c.id = matched.case_id
+)
+SELECT id, reference, status, received_at, restricted, kind, total
+FROM numbered WHERE place <= %s ORDER BY kind, place
+"""
 
 
 def _matching(mine: Iterable[tuple[str, str, str]]) -> Q:

@@ -29,9 +29,12 @@ from haven.cases.models import (
     Case,
     CaseAccess,
     CaseLink,
+    ContactMethod,
+    ContactOutcome,
     NoteKind,
     SafetyAction,
 )
+from haven.cases.queries import HistoryRow, history
 from haven.cases.services import open_text, time_left
 from haven.linking.models import Kind
 from haven.linking.services import LinkedReports, linked_reports
@@ -279,44 +282,14 @@ def _chronology(case: Case, plan: SafetyPlan, approvals: list[Approval]) -> list
     entries: list[dict[str, Any]] = [
         {"at": case.received_at, "what": _("Report received"), "who": "", "text": ""},
     ]
-    for t in case.transitions.select_related("by").all():
+    for row in history(case):
         entries.append(
             {
-                "at": t.at,
-                "what": _("Status: %(from)s → %(to)s")
-                % {"from": Status(t.from_status).label, "to": Status(t.to_status).label},
-                "who": t.by.get_username(),
-                "text": open_text(case, t.reason_key_id, t.reason_sealed),
-            }
-        )
-    for p in case.priority_changes.select_related("by").all():
-        entries.append(
-            {
-                "at": p.at,
-                "what": _("Priority: %(from)s → %(to)s")
-                % {"from": p.from_priority, "to": p.to_priority},
-                "who": p.by.get_username(),
-                "text": open_text(case, p.reason_key_id, p.reason_sealed),
-            }
-        )
-    for n in case.notes.select_related("by").all():
-        entries.append(
-            {
-                "at": n.at,
-                "what": NoteKind(n.kind).label,
-                "who": n.by.get_username(),
-                "text": open_text(case, n.key_id, n.sealed),
-                "kind": n.kind,
-            }
-        )
-    for c in case.contact_attempts.select_related("by").all():
-        entries.append(
-            {
-                "at": c.at,
-                "what": _("Contact attempt: %(method)s, %(outcome)s")
-                % {"method": c.get_method_display(), "outcome": c.get_outcome_display()},
-                "who": c.by.get_username(),
-                "text": open_text(case, c.key_id, c.sealed_note),
+                "at": row.at,
+                "what": _history_what(row),
+                "who": row.who,
+                "text": open_text(case, row.key_id, row.sealed),
+                **({"kind": row.first} if row.source == "note" else {}),
             }
         )
     for a, text, _owner in plan:
@@ -332,15 +305,6 @@ def _chronology(case: Case, plan: SafetyPlan, approvals: list[Approval]) -> list
             entries.append(
                 {"at": a.done_at, "what": _("Safety plan action done"), "who": "", "text": text}
             )
-    for o in case.overrides.select_related("by", "owner").all():
-        entries.append(
-            {
-                "at": o.at,
-                "what": _("Acted on %(owner)s's case") % {"owner": o.owner.get_username()},
-                "who": o.by.get_username(),
-                "text": open_text(case, o.key_id, o.sealed),
-            }
-        )
     for asked in approvals:
         entries.append(
             {
@@ -380,3 +344,22 @@ def _chronology(case: Case, plan: SafetyPlan, approvals: list[Approval]) -> list
             }
         )
     return sorted(entries, key=lambda e: e["at"])
+
+
+def _history_what(row: HistoryRow) -> str:
+    """What the chronology calls one row of ``history``."""
+    if row.source == "status":
+        return _("Status: %(from)s → %(to)s") % {
+            "from": Status(row.first).label,
+            "to": Status(row.second).label,
+        }
+    if row.source == "priority":
+        return _("Priority: %(from)s → %(to)s") % {"from": row.first, "to": row.second}
+    if row.source == "note":
+        return str(NoteKind(row.first).label)
+    if row.source == "contact":
+        return _("Contact attempt: %(method)s, %(outcome)s") % {
+            "method": ContactMethod(row.first).label,
+            "outcome": ContactOutcome(row.second).label,
+        }
+    return _("Acted on %(owner)s's case") % {"owner": row.first}
