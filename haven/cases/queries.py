@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -279,6 +280,8 @@ def history(case: Case) -> list[HistoryRow]:
     }
     sql = HISTORY_SQL.format(user=User._meta.db_table, **tables)
     case_id = Case._meta.pk.get_db_prep_value(case.pk, connection)  # type: ignore[union-attr]
+    # Each row a Transition with two columns more: source and who.
+    raw: Iterable[Any] = Transition.objects.raw(sql, [case_id] * 5)
     rows = [
         HistoryRow(
             row.source,
@@ -289,7 +292,7 @@ def history(case: Case) -> list[HistoryRow]:
             row.reason_key_id,
             row.reason_sealed,
         )
-        for row in Transition.objects.raw(sql, [case_id] * 5)
+        for row in raw
     ]
     order = ["status", "priority", "note", "contact", "override"]
     return sorted(rows, key=lambda row: (row.at, order.index(row.source)))

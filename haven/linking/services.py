@@ -317,7 +317,9 @@ def linked_reports(*, case: Case, shown: int = LINKED_SHOWN) -> list[LinkedRepor
     counts: dict[str, int] = {}
     newest: dict[str, list[LinkedCase]] = defaultdict(list)
     # Case.objects.raw converts the case's columns as the ORM would on either database.
-    for other in Case.objects.raw(sql, params):
+    # Each row a Case with two columns more: kind and total.
+    rows: Iterable[Any] = Case.objects.raw(sql, params)
+    for other in rows:
         counts[other.kind] = other.total
         newest[other.kind].append(
             LinkedCase(other.pk, other.reference, other.status, other.received_at, other.restricted)
