@@ -50,20 +50,28 @@ def team(client: Any, query: str = "") -> Any:
     return client.get(reverse("staff:team") + query)
 
 
-def test_the_overdue_list_is_paged_fifty_at_a_time(team_client):
-    cases = overdue_cases(51)
+def test_the_overdue_list_is_paged_twenty_five_at_a_time(team_client):
+    """An overview: the most urgent overdue cases, paged; the queue's overdue filter lists
+    them fifty at a time with everything else the queue shows."""
+    from haven.staff.views.team import OVERDUE_SHOWN
+
+    assert OVERDUE_SHOWN == 25
+    cases = overdue_cases(26)
 
     first = team(team_client)
     following = first.context["next_query"]
     second = team(team_client, f"?{following}")
 
-    assert references_in(first.content.decode()) == [c.reference for c in cases[:50]]
-    assert references_in(second.content.decode()) == [cases[50].reference]
+    assert references_in(first.content.decode()) == [c.reference for c in cases[:25]]
+    assert references_in(second.content.decode()) == [cases[25].reference]
     assert 'class="govuk-pagination"' in first.content.decode()
     assert following.startswith("after=") and f'href="?{following}"' in first.content.decode()
     back = team(team_client, f"?{second.context['prev_query']}")
-    assert references_in(back.content.decode()) == [c.reference for c in cases[:50]]
+    assert references_in(back.content.decode()) == [c.reference for c in cases[:25]]
     assert second.context["next_query"] == "" and back.context["prev_query"] == ""
+    assert 'href="/staff/queue/?overdue=1">See every overdue case in the queue</a>' in (
+        first.content.decode()
+    )
 
 
 @pytest.mark.django_db

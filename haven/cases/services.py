@@ -483,6 +483,8 @@ def pending_approvals(*, user: User, limit: int = PENDING_SHOWN) -> list[Approva
     return list(
         Approval.objects.filter(decided_at__isnull=True)
         .select_related("case", "requested_by")
+        # Only what the list shows: a case row is 40 columns, a person's 11.
+        .only("kind", "requested_at", "case__reference", "requested_by__username")
         .annotate(may_open=may_open(user, case="case"))
         .order_by("requested_at", "pk")[:limit]
     )

@@ -26,6 +26,11 @@ from haven.cases.services import pending_approvals, time_left
 from haven.staff.views.listing import keyset_cursors, keyset_queries
 
 
+# An overview, not the list itself: the most urgent overdue cases, a page at a time, and a
+# link to the queue's overdue filter, which shows them with everything else the queue shows.
+OVERDUE_SHOWN = 25
+
+
 @require_GET
 @requires("team.view")
 def team(request: HttpRequest) -> HttpResponse:
@@ -41,7 +46,9 @@ def _team_page(request: HttpRequest, *, error: str = "") -> HttpResponse:
     user = cast(User, request.user)
     after, before = keyset_cursors(request)
     filters = QueueFilter(overdue=True)
-    page = keyset_page(cases_queue(user=user, filters=filters), after=after, before=before)
+    page = keyset_page(
+        cases_queue(user=user, filters=filters), after=after, before=before, size=OVERDUE_SHOWN
+    )
     overdue = page.cases
     prev_query, next_query = keyset_queries(request, page)
     unassigned = unassigned_open_cases()
