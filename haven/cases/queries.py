@@ -201,10 +201,9 @@ def _overdue_counts(
         }
 
 
-# The team page says "more than" above this many: an exact count of a large backlog reads
-# every open unassigned case, and the page must not grow with the backlog.
-# Beyond this many the page says "More than 1,000": a supervisor then needs the queue, not
-# the exact number, and counting 33,000 index entries would cost 2 ms on every showing.
+# The team page says "More than 1,000" above this many: an exact count of a large backlog
+# reads every open unassigned case (33,000 index entries at a million, 2 ms on every showing),
+# the page must not grow with the backlog, and a supervisor then needs the queue, not a number.
 UNASSIGNED_COUNT_CAP = 1_000
 
 
