@@ -1,6 +1,7 @@
 """What the list pages use instead of slower general helpers: the tag, and links by id."""
 
 import re
+from typing import Any
 
 import pytest
 from django.template import engines
@@ -83,3 +84,47 @@ def test_pages_names_the_links_as_the_list_reads():
 
 def test_one_page_has_no_pagination():
     assert render(PAGES + "{{ pages('', '', 'Pages of the queue') }}") == ""
+
+
+def same_markup(html: str) -> str:
+    """HTML with the whitespace that is not content taken out (the macros indent freely)."""
+    html = re.sub(r"\s+", " ", html)
+    return re.sub(r"\s*(<|>)\s*", r"\1", html).replace(" >", ">").strip()
+
+
+def date_params(**changes: Any) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "id": "since",
+        "namePrefix": "since",
+        "fieldset": {
+            "legend": {"text": "From <b>", "isPageHeading": False, "classes": "govuk-fieldset__legend--s"}
+        },
+        "items": [
+            {"name": "day", "label": "Day", "value": "1", "classes": "govuk-input--width-2"},
+            {"name": "month", "label": "Month", "value": "", "classes": "govuk-input--width-2"},
+            {"name": "year", "label": "Year", "value": None, "classes": "govuk-input--width-4"},
+        ],
+        "hint": None,
+        "errorMessage": None,
+    }
+    params.update(changes)
+    return params
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"hint": {"text": "For example, 27 3 2026"}},
+        {"errorMessage": {"text": "Enter a <real> date"}},
+        {"hint": {"text": "A hint"}, "errorMessage": {"text": "An error"}},
+        {"fieldset": {"legend": {"text": "When?", "isPageHeading": True, "classes": "govuk-fieldset__legend--l"}}},
+    ],
+)
+def test_date_input_is_the_markup_of_govuk_date_input(changes):
+    params = date_params(**changes)
+    source = '{% from "_govuk.html" import date_input %}'
+    ours = engines["jinja2"].from_string(source + "{{ date_input(p) }}").render({"p": params})
+    theirs = engines["jinja2"].from_string("{{ govukDateInput(p) }}").render({"p": params})
+
+    assert same_markup(ours) == same_markup(theirs)

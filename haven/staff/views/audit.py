@@ -11,7 +11,6 @@ import uuid
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
-from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -138,8 +137,7 @@ def audit(request: HttpRequest) -> HttpResponse:
     detail = form.audited()
     if before or after:
         detail["page"] = "older" if before else "newer"
-    with transaction.atomic():
-        record_event(action=Action.AUDIT_SEARCHED, actor=user, detail=detail)
+    record_event(action=Action.AUDIT_SEARCHED, actor=user, detail=detail)  # its own transaction
     page = page_of_events(search, before=before, after=after, size=PAGE_SIZE) if search else None
     return render(
         request,
