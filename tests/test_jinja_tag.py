@@ -128,3 +128,52 @@ def test_date_input_is_the_markup_of_govuk_date_input(changes):
     theirs = engines["jinja2"].from_string("{{ govukDateInput(p) }}").render({"p": params})
 
     assert same_markup(ours) == same_markup(theirs)
+
+
+# --- Empty fields rendered once --------------------------------------------------------------
+
+
+def render_field(form: Any, name: str, **kwargs: Any) -> str:
+    source = '{% from "_govuk.html" import render %}{{ render(form[name], **kwargs) }}'
+    template = engines["jinja2"].from_string(source)
+    return template.render({"form": form, "name": name, "kwargs": kwargs})
+
+
+def test_an_empty_field_is_rendered_as_the_macro_renders_it_and_then_from_memory(monkeypatch):
+    from haven.core import jinja
+    from haven.staff.forms import NoteForm
+
+    jinja.clear_field_cache()
+    first = render_field(NoteForm(prefix="note"), "text")
+    assert len(jinja.FIELD_CACHE) == 1
+    calls = []
+    monkeypatch.setattr(jinja, "_render_field", lambda *a: calls.append(a) or "")
+
+    again = render_field(NoteForm(prefix="note"), "text")
+
+    assert again == first and calls == []
+    assert 'name="note-text"' in first and "govuk-textarea" in first
+
+
+def test_fields_holding_what_someone_typed_or_was_given_are_never_kept():
+    from haven.core import jinja
+    from haven.staff.forms import NoteForm
+
+    jinja.clear_field_cache()
+    typed = render_field(NoteForm({"note-text": "A reporter's words"}, prefix="note"), "text")
+    given = render_field(NoteForm(prefix="note", initial={"text": "Saved words"}), "text")
+
+    assert "A reporter&#39;s words" in typed and "Saved words" in given
+    assert jinja.FIELD_CACHE == {}
+
+
+def test_the_kept_fields_are_bounded(monkeypatch):
+    from haven.core import jinja
+    from haven.staff.forms import NoteForm
+
+    jinja.clear_field_cache()
+    monkeypatch.setattr(jinja, "FIELD_CACHE_SIZE", 3)
+    for n in range(5):
+        render_field(NoteForm(prefix=f"note{n}"), "text")
+
+    assert len(jinja.FIELD_CACHE) <= 3

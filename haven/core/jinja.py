@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from typing import Any
 
 from django.conf import settings
@@ -13,7 +14,8 @@ from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import ngettext
-from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader
+from django import forms
+from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader, pass_environment
 from markupsafe import Markup
 
 from haven.core import govuk
@@ -148,6 +150,64 @@ def tag(text: Any, colour: str = "") -> Markup:
     return Markup('<strong class="%s">%s</strong>') % (classes, text)
 
 
+# The GOV.UK macro (a global) or Haven's written-out one (in _govuk.html) for each kind of
+# field that haven.core.govuk.field_params describes.
+FIELD_MACROS = {
+    "radios": "govukRadios",
+    "checkboxes": "govukCheckboxes",
+    "date": "date_input",
+    "character_count": "govukCharacterCount",
+    "textarea": "govukTextarea",
+    "select": "govukSelect",
+    "input": "govukInput",
+}
+# Empty fields as rendered, by their parameters. A case page shows a dozen empty forms, each
+# field a GOV.UK macro call (a quarter of the page's time), and the same ones on every case.
+FIELD_CACHE: dict[str, Markup] = {}
+FIELD_CACHE_SIZE = 512
+
+
+def clear_field_cache() -> None:
+    FIELD_CACHE.clear()
+
+
+def _render_field(env: Environment, macro: str, params: dict[str, Any]) -> Markup:
+    if macro == "date_input":
+        found = getattr(env.get_template("_govuk.html").module, macro)
+    else:
+        found = env.globals[macro]
+    return Markup(found(params))
+
+
+def _keeps_nothing_of_anyone(form: forms.BaseForm) -> bool:
+    """Whether a form's fields hold only what the code gave them: not bound to what someone
+    sent, and given no initial values at run time (a draft's answers, a case's holder)."""
+    return not form.is_bound and not form.initial
+
+
+@pass_environment
+def field_html(env: Environment, bf: forms.BoundField, **kwargs: Any) -> Markup:
+    """One form field as its GOV.UK macro renders it (``field_params`` gives the macro and its
+    parameters).
+
+    A field of a form that holds nothing of anyone is the same HTML for the same parameters on
+    every page, so it is rendered once and kept (at most FIELD_CACHE_SIZE, all dropped when
+    full). A field showing what someone typed, or a saved answer, is never kept.
+    """
+    spec = govuk.field_params(bf, **kwargs)
+    macro = FIELD_MACROS[spec["macro"]]
+    if not _keeps_nothing_of_anyone(bf.form):
+        return _render_field(env, macro, spec["params"])
+    key = json.dumps([macro, spec["params"]], sort_keys=True, default=str)
+    html = FIELD_CACHE.get(key)
+    if html is None:
+        html = _render_field(env, macro, spec["params"])
+        if len(FIELD_CACHE) >= FIELD_CACHE_SIZE:
+            FIELD_CACHE.clear()
+        FIELD_CACHE[key] = html
+    return html
+
+
 def environment(**options: Any) -> Environment:
     options["loader"] = ChoiceLoader(
         [
@@ -167,6 +227,7 @@ def environment(**options: Any) -> Environment:
         static=static,
         service=service,
         field=govuk.field_params,
+        field_html=field_html,
         error_summary=govuk.error_summary,
         duration=duration,
         tag=tag,
