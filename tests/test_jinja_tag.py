@@ -97,7 +97,11 @@ def date_params(**changes: Any) -> dict[str, Any]:
         "id": "since",
         "namePrefix": "since",
         "fieldset": {
-            "legend": {"text": "From <b>", "isPageHeading": False, "classes": "govuk-fieldset__legend--s"}
+            "legend": {
+                "text": "From <b>",
+                "isPageHeading": False,
+                "classes": "govuk-fieldset__legend--s",
+            }
         },
         "items": [
             {"name": "day", "label": "Day", "value": "1", "classes": "govuk-input--width-2"},
@@ -118,7 +122,15 @@ def date_params(**changes: Any) -> dict[str, Any]:
         {"hint": {"text": "For example, 27 3 2026"}},
         {"errorMessage": {"text": "Enter a <real> date"}},
         {"hint": {"text": "A hint"}, "errorMessage": {"text": "An error"}},
-        {"fieldset": {"legend": {"text": "When?", "isPageHeading": True, "classes": "govuk-fieldset__legend--l"}}},
+        {
+            "fieldset": {
+                "legend": {
+                    "text": "When?",
+                    "isPageHeading": True,
+                    "classes": "govuk-fieldset__legend--l",
+                }
+            }
+        },
     ],
 )
 def test_date_input_is_the_markup_of_govuk_date_input(changes):
@@ -177,3 +189,26 @@ def test_the_kept_fields_are_bounded(monkeypatch):
         render_field(NoteForm(prefix=f"note{n}"), "text")
 
     assert len(jinja.FIELD_CACHE) <= 3
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"text": "Save <b>"},
+        {"text": "Save", "classes": "govuk-button--secondary"},
+        {"text": "Read", "href": "/x?a=1&b"},
+        {"text": "Read", "href": "/x", "classes": "govuk-button--secondary"},
+        # Anything more goes to GOV.UK's own macro.
+        {"text": "Start now", "href": "/start", "isStartButton": True},
+        {"text": "Send", "preventDoubleClick": True},
+        {"text": "Add", "name": "action", "value": "add"},
+    ],
+)
+def test_the_button_is_the_markup_of_govuk_button(params):
+    from haven.core import jinja
+
+    env = engines["jinja2"].env
+    ours = env.from_string("{{ govukButton(p) }}").render({"p": params})
+    theirs = jinja.govuk_button_macro(env)(params)
+
+    assert same_markup(ours) == same_markup(theirs)

@@ -6,6 +6,7 @@ import functools
 import json
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.http import HttpRequest
 from django.templatetags.static import static
@@ -14,7 +15,6 @@ from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import ngettext
-from django import forms
 from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader, pass_environment
 from markupsafe import Markup
 
@@ -176,7 +176,8 @@ def _render_field(env: Environment, macro: str, params: dict[str, Any]) -> Marku
         found = getattr(env.get_template("_govuk.html").module, macro)
     else:
         found = env.globals[macro]
-    return Markup(found(params))
+    made: Markup = found(params)  # a macro's output is Markup already
+    return made
 
 
 def _keeps_nothing_of_anyone(form: forms.BaseForm) -> bool:
@@ -206,6 +207,30 @@ def field_html(env: Environment, bf: forms.BoundField, **kwargs: Any) -> Markup:
             FIELD_CACHE.clear()
         FIELD_CACHE[key] = html
     return html
+
+
+def govuk_button_macro(env: Environment) -> Any:
+    """GOV.UK Frontend's button macro itself."""
+    return env.globals["_govukButton"]
+
+
+@pass_environment
+def button(env: Environment, params: dict[str, Any]) -> Markup:
+    """``govukButton``: the same markup, written here for a plain button or link button (text,
+    classes, href), GOV.UK's macro for anything more. A case page has nine buttons, and the
+    macro imports its helpers again at every call."""
+    if not set(params) <= {"text", "classes", "href"}:
+        made: Markup = govuk_button_macro(env)(params)  # a macro's output is Markup already
+        return made
+    classes = f"govuk-button {params['classes']}" if params.get("classes") else "govuk-button"
+    if params.get("href"):
+        return Markup(
+            '<a href="%s" role="button" draggable="false" class="%s" data-module="govuk-button">'
+            "\n  %s\n</a>\n"
+        ) % (params["href"], classes, params["text"])
+    return Markup(
+        '<button type="submit" class="%s" data-module="govuk-button">\n  %s\n</button>\n'
+    ) % (classes, params["text"])
 
 
 def environment(**options: Any) -> Environment:
@@ -239,4 +264,6 @@ def environment(**options: Any) -> Environment:
         module = env.get_template(f"govuk_frontend_jinja/components/{component}/macro.html").module
         name = "govuk" + "".join(part.capitalize() for part in component.split("-"))
         env.globals[name] = getattr(module, name)
+    env.globals["_govukButton"] = env.globals["govukButton"]
+    env.globals["govukButton"] = button
     return env

@@ -25,7 +25,6 @@ from haven.cases.queries import queue as cases_queue
 from haven.cases.services import pending_approvals, time_left
 from haven.staff.views.listing import keyset_cursors, keyset_queries
 
-
 # An overview, not the list itself: the most urgent overdue cases, a page at a time, and a
 # link to the queue's overdue filter, which shows them with everything else the queue shows.
 OVERDUE_SHOWN = 25
