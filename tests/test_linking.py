@@ -548,3 +548,14 @@ def test_linked_reports_agrees_with_mentioning_on_every_kind():
         every = mentioning(case=case, kind=group.kind)
         assert group.count == len(every)
         assert list(group.cases) == every[:LINKED_SHOWN]
+
+
+def test_each_index_row_holds_its_cases_time_received():
+    """The lookup index holds the time received, so the newest few come without reading every
+    case that shares an identifier (LINKED_SQL)."""
+    report = send(where=[("Instagram", "example_user")], names="wolf@example.org")
+
+    rows = IdentifierIndex.objects.filter(report=report)
+
+    assert rows.count() == 2
+    assert {row.received_at for row in rows} == {Case.objects.get(report=report).received_at}

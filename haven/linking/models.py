@@ -31,6 +31,10 @@ class IdentifierIndex(models.Model):
     )
     # The report's case, copied so that the lookup reads this table and the case, not three.
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="identifiers")
+    # The case's time received, copied too: the case page's newest few sharing an identifier
+    # are then chosen off the lookup index, without reading every such case (hundreds, for a
+    # handle that recurs). A report's time received never changes.
+    received_at = models.DateTimeField()
     kind = models.CharField(max_length=8, choices=Kind.choices)
     digest = models.CharField(max_length=64)
     platform = models.CharField(max_length=16, blank=True, default="")
@@ -40,7 +44,10 @@ class IdentifierIndex(models.Model):
             # The lookup of every other report sharing a digest, by its first two columns. The
             # platform and the case ride in the index too (as key columns, which every database
             # supports, not INCLUDE), so the lookup need not read the table itself.
-            models.Index(fields=["kind", "digest", "platform", "case"], name="identifier_lookup"),
+            models.Index(
+                fields=["kind", "digest", "platform", "case", "received_at"],
+                name="identifier_lookup",
+            ),
         ]
         constraints = [
             # Also the index by report (its leading column), which is why the FK has none.

@@ -117,6 +117,7 @@ def identifier_rows(*, case: Case, answers: Answers) -> list[IdentifierIndex]:
         IdentifierIndex(
             report_id=case.report_id,
             case=case,
+            received_at=case.received_at,
             kind=identifier.kind,
             digest=blind_index(kind=identifier.kind, value=identifier.value),
             platform=platform_tag(identifier.platform),
@@ -299,8 +300,9 @@ def linked_reports(*, case: Case, shown: int = LINKED_SHOWN) -> list[LinkedRepor
     something about the person); each other case once per kind, newest first; kinds in the
     order username, email, phone, link, and only kinds with at least one; a username matches by
     ``_matching``'s platform rule. One query whatever the number of reports (``LINKED_SQL``):
-    this report's digests, the other cases sharing one (each once per kind), then per kind a
-    count and the newest few, by window functions. Page cost is bounded by ``shown``, not by
+    this report's digests, the other cases sharing one (each once per kind, off the lookup
+    index, which holds each row's time received), then per kind a count and the newest few by
+    window functions; only those few are read from ``cases_case``. Page cost is bounded by ``shown``, not by
     how many reports share the identifier (``mentioning`` reads them all, for the page that
     lists them).
 
@@ -339,20 +341,21 @@ LINKED_SQL = """
 WITH own AS (
     SELECT kind, digest, platform FROM {index} WHERE report_id = %s
 ), matched AS (
-    SELECT DISTINCT other.kind, other.case_id
+    SELECT other.kind, other.case_id, MAX(other.received_at) AS received_at
     FROM {index} other
     JOIN own ON other.kind = own.kind AND other.digest = own.digest
         AND (other.platform = '' OR own.platform = '' OR other.platform = own.platform)
     WHERE other.case_id <> %s
+    GROUP BY other.kind, other.case_id
 ), numbered AS (
-    SELECT c.id, c.reference, c.status, c.received_at, c.restricted, matched.kind,
-        ROW_NUMBER() OVER (PARTITION BY matched.kind ORDER BY c.received_at DESC, c.id DESC)
-            AS place,
-        COUNT(*) OVER (PARTITION BY matched.kind) AS total
-    FROM matched JOIN {case} c ON c.id = matched.case_id
+    SELECT kind, case_id,
+        ROW_NUMBER() OVER (PARTITION BY kind ORDER BY received_at DESC, case_id DESC) AS place,
+        COUNT(*) OVER (PARTITION BY kind) AS total
+    FROM matched
 )
-SELECT id, reference, status, received_at, restricted, kind, total
-FROM numbered WHERE place <= %s ORDER BY kind, place
+SELECT c.id, c.reference, c.status, c.received_at, c.restricted, numbered.kind, numbered.total
+FROM numbered JOIN {case} c ON c.id = numbered.case_id
+WHERE numbered.place <= %s ORDER BY numbered.kind, numbered.place
 """
 
 
