@@ -52,11 +52,13 @@ def _team_page(request: HttpRequest, *, error: str = "") -> HttpResponse:
     prev_query, next_query = keyset_queries(request, page)
     unassigned = unassigned_open_cases()
     now = timezone.now()
+    load = workload(now=now)
+    advisors = list(case_workers().only("id", "username").order_by("username"))
     return render(
         request,
         "staff/team.html",
         {
-            "workload": workload(now=now),
+            "workload": load,
             "overdue": [(case, time_left(case, now)) for case in overdue],
             "prev_query": prev_query,
             "next_query": next_query,
@@ -65,8 +67,8 @@ def _team_page(request: HttpRequest, *, error: str = "") -> HttpResponse:
             "unassigned_more_than": (
                 f"{UNASSIGNED_COUNT_CAP:,}" if unassigned > UNASSIGNED_COUNT_CAP else ""
             ),
-            "idle_advisors": advisors_without_open_cases(),
-            "advisors": case_workers().only("id", "username").order_by("username"),
+            "idle_advisors": advisors_without_open_cases(advisors, load),
+            "advisors": advisors,
             "may_open_cases": has_permission(user, "cases.view"),
             "may_assign": has_permission(user, "cases.assign"),
             # The changes waiting for a supervisor (H1: the assign verb is case_actions.assign).
