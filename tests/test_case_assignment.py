@@ -161,7 +161,9 @@ def test_no_one_outside_the_list_is_assigned_and_nothing_breaks(case, supervisor
 
     assert response.status_code == 200
     assert "Choose an advisor from the list" in text_of(response)
-    assert value not in text_of(response) or value.isdigit()
+    # What was sent is not echoed back. A reference may hold "-1" by chance ("HVN-1K2M-…"),
+    # so the case's own reference is taken out before looking.
+    assert value not in text_of(response).replace(case.reference, "") or value.isdigit()
     case.refresh_from_db()
     assert case.assigned_to is None
     assert refused_assignments() == 1

@@ -553,16 +553,36 @@ def _request_approval(
     return approval
 
 
-def _decide(
-    *, case: Case, by: User, reason: str, outcome: str
-) -> tuple[Case, Approval | None, str]:
-    """Lock the case and its pending approval; '' or why ``by`` may not decide it."""
-    current = _locked(case)
+def _locked_pending(current: Case) -> Approval:
+    """The change waiting on a locked case, locked too; a plain rule if nothing waits."""
     pending = (
         Approval.objects.select_for_update().filter(case=current, decided_at__isnull=True).first()
     )
     if pending is None:
         raise CaseRuleBroken("Nothing on this case is awaiting approval.")
+    return pending
+
+
+def _approval_event(action: Action, current: Case, pending: Approval, *, by: User) -> None:
+    record_event(
+        action=action,
+        actor=by,
+        report_id=current.report_id,
+        detail={
+            "case": str(current.id),
+            "approval": pending.pk,
+            "kind": pending.kind,
+            "requested_by": pending.requested_by_id,
+        },
+    )
+
+
+def _decide(
+    *, case: Case, by: User, reason: str, outcome: str
+) -> tuple[Case, Approval | None, str]:
+    """Lock the case and its pending approval; '' or why ``by`` may not decide it."""
+    current = _locked(case)
+    pending = _locked_pending(current)
     if not has_permission(by, "cases.approve"):
         return current, pending, "Only a supervisor can approve or return a change."
     if pending.requested_by_id == by.pk:
@@ -618,17 +638,7 @@ def approve_change(*, case: Case, by: User, reason: str = "") -> Case:
                 raise CaseRuleBroken("The case already has that priority: return it instead.")
             else:
                 _set_priority(current, to=pending.to_priority, by=requester, reason=asked, **detail)
-            record_event(
-                action=Action.CASE_APPROVAL_APPROVED,
-                actor=by,
-                report_id=current.report_id,
-                detail={
-                    "case": str(current.id),
-                    "approval": pending.pk,
-                    "kind": pending.kind,
-                    "requested_by": pending.requested_by_id,
-                },
-            )
+            _approval_event(Action.CASE_APPROVAL_APPROVED, current, pending, by=by)
     _refuse_decision(current, pending, by=by, why=why)
     return current
 
@@ -643,17 +653,7 @@ def return_change(*, case: Case, by: User, reason: str) -> Case:
             case=case, by=by, reason=reason, outcome=ApprovalOutcome.RETURNED
         )
         if not why and pending is not None:
-            record_event(
-                action=Action.CASE_APPROVAL_RETURNED,
-                actor=by,
-                report_id=current.report_id,
-                detail={
-                    "case": str(current.id),
-                    "approval": pending.pk,
-                    "kind": pending.kind,
-                    "requested_by": pending.requested_by_id,
-                },
-            )
+            _approval_event(Action.CASE_APPROVAL_RETURNED, current, pending, by=by)
     _refuse_decision(current, pending, by=by, why=why)
     return current
 
@@ -666,13 +666,7 @@ def withdraw_request(*, case: Case, by: User) -> Case:
     """
     with transaction.atomic():
         current = _locked(case)
-        pending = (
-            Approval.objects.select_for_update()
-            .filter(case=current, decided_at__isnull=True)
-            .first()
-        )
-        if pending is None:
-            raise CaseRuleBroken("Nothing on this case is awaiting approval.")
+        pending = _locked_pending(current)
         why = (
             "" if pending.requested_by_id == by.pk else "Only the person who asked can withdraw it."
         )
@@ -680,17 +674,7 @@ def withdraw_request(*, case: Case, by: User) -> Case:
             pending.decided_at = timezone.now()
             pending.outcome = ApprovalOutcome.WITHDRAWN
             pending.save(update_fields=["decided_at", "outcome"])
-            record_event(
-                action=Action.CASE_APPROVAL_WITHDRAWN,
-                actor=by,
-                report_id=current.report_id,
-                detail={
-                    "case": str(current.id),
-                    "approval": pending.pk,
-                    "kind": pending.kind,
-                    "requested_by": pending.requested_by_id,
-                },
-            )
+            _approval_event(Action.CASE_APPROVAL_WITHDRAWN, current, pending, by=by)
     _refuse_decision(current, pending, by=by, why=why)
     return current
 
