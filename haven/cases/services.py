@@ -387,6 +387,20 @@ def assign_case(*, case: Case, to: User | None, by: User) -> Case:
     return current
 
 
+def _take_off(case: Case, *, by: User, reason: str) -> None:
+    """Take a locked case off its holder (back to the queue), recorded as ``case.assigned``
+    with why: the account can no longer work cases, or is not named on a restricted case."""
+    holder = case.assigned_to_id
+    case.assigned_to = None
+    case.save(update_fields=["assigned_to"])
+    record_event(
+        action=Action.CASE_ASSIGNED,
+        actor=by,
+        report_id=case.report_id,
+        detail={"case": str(case.id), "from": holder, "to": None, "reason": reason},
+    )
+
+
 def release_open_cases(*, holder: User, by: User, reason: str) -> int:
     """Take every open case ``holder`` holds off them (back to the queue, unassigned), each
     recorded as ``case.assigned`` with ``reason``; closed cases keep their holder as history.
@@ -404,14 +418,7 @@ def release_open_cases(*, holder: User, by: User, reason: str) -> int:
             .order_by("pk")
         )
         for case in held:
-            case.assigned_to_id = None
-            case.save(update_fields=["assigned_to"])
-            record_event(
-                action=Action.CASE_ASSIGNED,
-                actor=by,
-                report_id=case.report_id,
-                detail={"case": str(case.id), "from": holder.pk, "to": None, "reason": reason},
-            )
+            _take_off(case, by=by, reason=reason)
             released += 1
     return released
 
@@ -1197,19 +1204,7 @@ def restrict_case(*, case: Case, by: User, allowed: list[User], reason: str) -> 
         holder = current.assigned_to_id
         if holder is not None and holder not in people:
             # Only the people named may hold it: a holder left out is taken off the case.
-            current.assigned_to = None
-            current.save(update_fields=["assigned_to"])
-            record_event(
-                action=Action.CASE_ASSIGNED,
-                actor=by,
-                report_id=current.report_id,
-                detail={
-                    "case": str(current.id),
-                    "from": holder,
-                    "to": None,
-                    "reason": "restricted",
-                },
-            )
+            _take_off(current, by=by, reason="restricted")
         key_id, sealed = _seal_text(current, "restriction_reason", reason)
         Note.objects.create(
             case=current, at=timezone.now(), by=by, kind="fact", key_id=key_id, sealed=sealed
