@@ -138,7 +138,8 @@ def test_the_case_page_costs_the_same_queries_bare_and_full(
 def test_the_bare_case_page_costs_a_known_number_of_queries(
     staff_client, django_assert_num_queries
 ):
-    """Four for the session and the person's second factor and role, one for the case, one for
+    """Three for the session, the person with their role (read together, by the
+    authentication backend) and their second factor, one for the case, one for
     its approvals, five to append case.viewed to the audit chain (its transaction, the head
     locked, the event, the head moved on), one for its links, one for the report's
     identifiers, one for the safety plan, and one for the rest of the chronology (the five
@@ -147,8 +148,21 @@ def test_the_bare_case_page_costs_a_known_number_of_queries(
     url = reverse("staff:case", args=[case.id])
     staff_client.get(url)
 
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(14):
         staff_client.get(url)
+
+
+def test_the_signed_in_person_and_their_role_are_read_in_one_query(staff_client, staff_user):
+    """The session names the account; the backend reads it with its staff profile, so the
+    session-generation check and every permission check need no query of their own."""
+    with CaptureQueriesContext(connection) as captured:
+        response = staff_client.get(reverse("staff:search"))
+    assert response.status_code == 200
+    reads = [q["sql"] for q in captured.captured_queries]
+    assert not [sql for sql in reads if sql.lstrip().startswith('SELECT "accounts_staffprofile"')]
+    joined = [sql for sql in reads if 'FROM "auth_user"' in sql and "accounts_staffprofile" in sql]
+    assert len(joined) == 1
+    assert len(reads) == 3  # the session, the person with their role, their second factor
 
 
 def test_later_pages_follow_on_in_order_and_cost_what_the_first_does(

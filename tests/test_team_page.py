@@ -228,3 +228,26 @@ def test_each_overdue_row_offers_the_advisors_with_its_holder_chosen(team_client
     assert (str(kit.pk), " selected", "kit-team") in options(held)
     assert (str(sam.pk), "", "sam-team") in options(held)
     assert all(selected == "" for _value, selected, _name in options(free))
+
+
+def test_the_overdue_list_reads_only_what_it_shows(team_client):
+    """The team page's list reads the columns it shows and the cursor needs: not the queue's
+    audience, concerns and reasons, nor whether each case is linked."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    overdue_cases(2)
+    with CaptureQueriesContext(connection) as captured:
+        response = team_client.get(reverse("staff:team"))
+    assert response.status_code == 200
+    assert len(references_in(response.content.decode())) == 2
+    listed = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith('SELECT "cases_case"."id"') and "ORDER BY" in q["sql"]
+    ]
+    assert len(listed) == 1
+    for column in ("audience", "concerns", "reasons", "computed_priority"):
+        assert f'"cases_case"."{column}"' not in listed[0]
+    assert "cases_caselink" not in listed[0]
+    assert "cases_caseaccess" in listed[0]  # may_open, as in the queue

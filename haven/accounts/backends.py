@@ -9,11 +9,14 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import User
 from django.http import HttpRequest
 
+from haven.accounts.models import StaffProfile
 from haven.accounts.services import could_be_username
+from haven.accounts.sessions import PROFILE_ATTRIBUTE
 
 
 class StaffPasswordBackend(ModelBackend):
-    """Django's password check, which refuses at once a username no account can have.
+    """Django's password check, which refuses at once a username no account can have; and the
+    signed-in account of each request read with its staff profile, in one query.
 
     Such a name (too long, or with a NUL byte) would otherwise reach the database, where
     PostgreSQL refuses a NUL byte with an error. The refusal is an ordinary failed sign-in:
@@ -37,3 +40,24 @@ class StaffPasswordBackend(ModelBackend):
             request, username=username, password=password, **kwargs
         )
         return user
+
+    def get_user(self, user_id: Any) -> User | None:  # type: ignore[override]
+        """The account, with its role and session generation read in the same query.
+
+        Every staff request needs both (``StaffSessionMiddleware`` compares the generations,
+        each permission check reads the role), so ``sessions.profile_of`` finds the profile
+        already read instead of asking again. Refuses what ModelBackend refuses (no such
+        account, or an inactive one).
+        """
+        try:
+            user = get_user_model()._default_manager.select_related("staff_profile").get(pk=user_id)
+        except (get_user_model().DoesNotExist, ValueError, TypeError):
+            return None
+        if not self.user_can_authenticate(user):
+            return None
+        try:
+            profile: StaffProfile | None = user.staff_profile
+        except StaffProfile.DoesNotExist:
+            profile = None
+        setattr(user, PROFILE_ATTRIBUTE, profile)
+        return user  # type: ignore[no-any-return]

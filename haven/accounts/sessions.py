@@ -17,13 +17,18 @@ from haven.accounts.models import StaffProfile
 AnyUser = AbstractBaseUser | AnonymousUser
 
 
+# Where a request's user object keeps its profile once read: by ``profile_of``, or by the
+# authentication backend, which reads it with the account (``backends.StaffPasswordBackend``).
+PROFILE_ATTRIBUTE = "_haven_profile"
+
+
 def profile_of(user: AnyUser) -> StaffProfile | None:
     """The account's profile, read once per request (kept on the user object)."""
     if not user.is_authenticated:
         return None
-    if not hasattr(user, "_haven_profile"):
-        setattr(user, "_haven_profile", StaffProfile.objects.filter(user_id=user.pk).first())  # noqa: B010
-    profile: StaffProfile | None = getattr(user, "_haven_profile")  # noqa: B009
+    if not hasattr(user, PROFILE_ATTRIBUTE):
+        setattr(user, PROFILE_ATTRIBUTE, StaffProfile.objects.filter(user_id=user.pk).first())
+    profile: StaffProfile | None = getattr(user, PROFILE_ATTRIBUTE)
     return profile
 
 

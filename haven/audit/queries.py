@@ -12,11 +12,12 @@ import datetime
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from haven.audit.actions import Action
@@ -96,7 +97,20 @@ def kind_groups(actions: Iterable[tuple[str, Any]] | None = None) -> list[KindGr
     ``actions`` is (name, label) pairs, ``Action.choices`` unless given; empty groups are left
     out. ``closures`` is offered first, in its own group.
     """
-    pairs = list(Action.choices if actions is None else actions)
+    if actions is None:
+        return _every_kind(translation.get_language())
+    return _groups(actions)
+
+
+@lru_cache(maxsize=16)
+def _every_kind(language: str | None) -> list[KindGroup]:
+    """The groups of ``Action.choices``, built once per language (every audit page shows them)."""
+    del language  # in the cache key only: the labels are translated in the active language
+    return _groups(Action.choices)
+
+
+def _groups(actions: Iterable[tuple[str, Any]]) -> list[KindGroup]:
+    pairs = list(actions)
     labels = dict([CLOSURES_GROUP, *((rule.slug, rule.label) for rule in KIND_RULES), OTHER_GROUP])
     found: dict[str, list[tuple[str, str]]] = {slug: [] for slug in labels}
     found[CLOSURES_GROUP[0]].append((CLOSURES, str(_("Case closed, whichever way"))))

@@ -47,6 +47,19 @@ QUEUE_COLUMNS = (
     "assigned_to__username",
 )
 
+# What the team page's overdue list shows of each case (and the keyset cursor reads): the
+# queue's rows carry audience, concerns and reasons too, and whether the case is linked.
+OVERVIEW_COLUMNS = (
+    "id",
+    "reference",
+    "received_at",
+    "priority",
+    "next_due_at",
+    "next_target",
+    "restricted",
+    "assigned_to__username",
+)
+
 
 def may_open(user: User, *, case: str = "") -> Q:
     """Whether ``user`` may open each listed row's case: the one rule of every staff list.
@@ -88,8 +101,14 @@ class QueueFilter:
         )
 
 
-def queue(*, user: User, filters: QueueFilter, now: datetime | None = None) -> QuerySet[Case]:
-    """Cases in queue order: priority, then the nearest time target, then the oldest first."""
+def queue(
+    *, user: User, filters: QueueFilter, now: datetime | None = None, overview: bool = False
+) -> QuerySet[Case]:
+    """Cases in queue order: priority, then the nearest time target, then the oldest first.
+
+    ``overview``: only ``OVERVIEW_COLUMNS`` of each, and not whether it is linked (the team
+    page's list); the same cases, in the same order, with the same ``may_open``.
+    """
     cases = Case.objects.all()
     if filters.status:
         cases = cases.filter(status=filters.status)
@@ -111,11 +130,13 @@ def queue(*, user: User, filters: QueueFilter, now: datetime | None = None) -> Q
     if filters.many_from_network:
         # With "not closed" above, the condition of the case_open_network_queue index.
         cases = cases.filter(many_from_network=True)
-    linked = CaseLink.objects.filter(Q(from_case=OuterRef("pk")) | Q(to_case=OuterRef("pk")))
-    cases = cases.annotate(may_open=may_open(user), linked=Exists(linked))
+    cases = cases.annotate(may_open=may_open(user))
+    if not overview:
+        linked = CaseLink.objects.filter(Q(from_case=OuterRef("pk")) | Q(to_case=OuterRef("pk")))
+        cases = cases.annotate(linked=Exists(linked))
     return (
         cases.select_related("assigned_to")
-        .only(*QUEUE_COLUMNS)
+        .only(*(OVERVIEW_COLUMNS if overview else QUEUE_COLUMNS))
         .order_by("priority", F("next_due_at").asc(nulls_last=True), "received_at", "id")
     )
 

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
 from django.utils import translation
+from django.utils.dates import MONTHS
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import ngettext
@@ -46,7 +47,17 @@ GOVUK_COMPONENTS = [
 
 
 def url(name: str, *args: Any, **kwargs: Any) -> str:
-    return reverse(name, args=args or None, kwargs=kwargs or None)
+    """``reverse``: a URL with no arguments is the same path every time, so it is kept (per
+    name and script prefix); every staff page reverses its header's links on each showing."""
+    if args or kwargs:
+        return reverse(name, args=args or None, kwargs=kwargs or None)
+    return _plain_url(name, get_script_prefix())
+
+
+@functools.lru_cache(maxsize=256)
+def _plain_url(name: str, script_prefix: str) -> str:
+    del script_prefix  # in the cache key only: reverse reads it itself
+    return reverse(name)
 
 
 _ID_STANDS_IN = "00000000-0000-0000-0000-00000000cafe"
@@ -98,8 +109,22 @@ def tel(number: str) -> str:
     return f"tel:+{digits}" if number.lstrip().startswith("+") else f"tel:{digits}"
 
 
-def datetime_format(value: Any, fmt: str = "j F Y, H:i") -> str:
-    return date_format(localtime(value), fmt) if value else ""
+DATETIME_SHOWN = "j F Y, H:i"  # "2 December 2026, 09:05", in the service's time zone
+
+
+def datetime_format(value: Any, fmt: str = DATETIME_SHOWN) -> str:
+    """A moment as pages show it. The usual format is written here directly: Django's
+    ``date_format`` builds a formatter for each call, and a page of 50 events called it 50
+    times (a tenth of the audit page's time). The same text, month names translated."""
+    if not value:
+        return ""
+    local = localtime(value)
+    if fmt == DATETIME_SHOWN:
+        return (
+            f"{local.day} {MONTHS[local.month]} {local.year:04d}, "
+            f"{local.hour:02d}:{local.minute:02d}"
+        )
+    return date_format(local, fmt)
 
 
 def context(request: HttpRequest) -> dict[str, Any]:

@@ -103,7 +103,10 @@ class AuditFilterForm(govuk.Form):
             kind for group in self.groups for kind in group.kinds
         ]
         self.staff = {
-            user.username: user for user in User.objects.filter(is_staff=True).order_by("username")
+            user.username: user
+            for user in User.objects.filter(is_staff=True)
+            .only("id", "username")
+            .order_by("username")
         }
         self.fields["advisor"].choices = [  # type: ignore[attr-defined]
             ("", _("Anyone")),

@@ -7,13 +7,20 @@ that every page shares knows nothing of roles.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
-from django.urls import reverse
+from django.template import engines
+from django.urls import get_script_prefix, reverse
+from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from markupsafe import Markup
 
-from haven.accounts.services import has_permission
+from haven.accounts.services import is_verified, permissions_of
 from haven.staff import cells
 
 # The staff menu: (permission needed, URL name, label, the ``nav`` value that marks it active).
@@ -26,30 +33,63 @@ STAFF_MENU = [
 ]
 
 
-def may(user: Any, permission: str) -> bool:
-    """Whether the signed-in person's role grants ``permission`` (for showing links only)."""
-    if not getattr(user, "is_authenticated", False):
-        return False
+@dataclass(frozen=True)
+class StaffHeader:
+    menu: Markup  # GOV.UK's service navigation: the service's name and the menu
+    may_search: bool  # the box to find a case by its reference is offered
+
+
+def staff_header(user: Any, active: str | None) -> StaffHeader:
+    """The top of every staff page for this person, with the menu item ``active`` marked.
+
+    It depends only on what their role lets them do (nothing until the second factor is
+    passed), the page, the language, the service's name and where the site is mounted; so it
+    is built through GOV.UK's macro once for each and kept, not on every page.
+    """
     # Nothing of the staff side is offered until the second factor is passed.
-    verified = getattr(user, "is_verified", None)
-    return bool(verified and verified()) and has_permission(user, permission)
+    allowed = permissions_of(user) if is_verified(user) else frozenset()
+    return _header(
+        allowed,
+        active,
+        translation.get_language(),
+        settings.HAVEN_SERVICE_NAME,
+        get_script_prefix(),
+    )
 
 
-def staff_navigation(user: Any, active: str | None) -> list[dict[str, Any]]:
-    """The menu items this person may use, the one named ``active`` marked."""
-    return [
-        {"href": reverse(name), "text": str(label), "active": active == key}
-        for permission, name, label, key in STAFF_MENU
-        if may(user, permission)
+@lru_cache(maxsize=256)  # roles, pages and languages: a few dozen in practice
+def _header(
+    allowed: frozenset[str], active: str | None, language: str, name: str, prefix: str
+) -> StaffHeader:
+    del language, prefix  # in the cache key only: gettext and reverse read them themselves
+    items = [
+        {"href": reverse(url_name), "text": str(label), "active": active == key}
+        for permission, url_name, label, key in STAFF_MENU
+        if permission in allowed
     ]
+    may_search = "cases.view" in allowed
+    if may_search:
+        home = reverse("staff:queue")
+    else:
+        home = reverse("staff:team" if "team.view" in allowed else "staff:reports")
+    macro = engines["jinja2"].env.globals["govukServiceNavigation"]  # type: ignore[attr-defined]
+    menu = macro(
+        {
+            "serviceName": f"{name} \N{EN DASH} {gettext('staff')}",
+            "serviceUrl": home,
+            "navigationLabel": gettext("Staff menu"),
+            "menuButtonText": gettext("Menu"),
+            "navigation": items,
+        }
+    )
+    assert isinstance(menu, Markup)  # the environment escapes, so a macro returns Markup
+    return StaffHeader(menu=menu, may_search=may_search)
 
 
 def context(request: HttpRequest) -> dict[str, Any]:
-    """For the staff layout: the menu is built only when a page calls it; ``staff_may`` says
-    whether to offer something else, such as the search box."""
+    """For the staff layout (the header, built only when a page calls it) and the lists."""
     return {
-        "staff_navigation": staff_navigation,
-        "staff_may": may,
+        "staff_header": staff_header,
         "priority_tag": cells.priority_tag,
         "time_left": cells.time_left,
     }

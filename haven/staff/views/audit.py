@@ -102,7 +102,7 @@ def _change(event: AuditEvent) -> str:
 
 
 def event_rows(events: list[AuditEvent], *, viewer: User) -> list[EventRow]:
-    labels = choice_labels(Action.choices)
+    labels = choice_labels(Action)
     shown = cases_shown(events, viewer=viewer)
     rows = []
     for event in events:

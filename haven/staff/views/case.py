@@ -146,8 +146,17 @@ def case_page(
             report_id=case.report_id,
             detail={"case": str(case.id)},
         )
-    links = CaseLink.objects.filter(Q(from_case=case) | Q(to_case=case)).select_related(
-        "from_case", "to_case"
+    # Of the linked cases, only what the page shows of each (a case row is 40 columns).
+    shown = ("id", "reference", "restricted", "status")
+    links = (
+        CaseLink.objects.filter(Q(from_case=case) | Q(to_case=case))
+        .select_related("from_case", "to_case")
+        .only(
+            "from_case_id",
+            "to_case_id",
+            *(f"from_case__{name}" for name in shown),
+            *(f"to_case__{name}" for name in shown),
+        )
     )
     linked = [link.to_case if link.from_case_id == case.id else link.from_case for link in links]
     mentions = linked_reports(case=case)
@@ -165,8 +174,8 @@ def case_page(
             "actions_list": plan,
             "linked": linked,
             "mentions": mentions,
-            "kind_labels": choice_labels(Kind.choices),
-            "status_labels": choice_labels(Status.choices),
+            "kind_labels": choice_labels(Kind),
+            "status_labels": choice_labels(Status),
             "openable": _openable_restricted(mentions, linked, user),
             "may_restrict": may_restrict,
             "may_assign": may_assign,

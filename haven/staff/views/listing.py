@@ -5,9 +5,14 @@ The queue and the team's overdue list page by keyset (``cases.keyset``: ``after`
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
+from django.db.models import Choices
 from django.http import Http404, HttpRequest
+from django.utils import translation
 
 from haven.cases.keyset import Cursor, KeysetPage
 from haven.core.parsing import positive_int
@@ -61,10 +66,19 @@ def keyset_queries(request: HttpRequest, page: KeysetPage) -> tuple[str, str]:
     return at("before", page.previous), at("after", page.next)
 
 
-def choice_labels(choices: list[tuple[str, Any]]) -> dict[str, str]:
-    """Choice labels, translated once per page.
+def choice_labels(choices: type[Choices] | list[tuple[str, Any]]) -> Mapping[str, str]:
+    """Choice labels, translated once per page; those of a ``Choices`` class (``Status``)
+    once per language and kept, read-only.
 
     A model's ``get_FOO_display()`` translates every label of the field at each call (Django
     hashes the lazy labels to build its lookup); on a 50-row page that was half the render time.
     """
+    if isinstance(choices, type):
+        return _labels_of(choices, translation.get_language())
     return {value: str(label) for value, label in choices}
+
+
+@lru_cache(maxsize=64)
+def _labels_of(choices: type[Choices], language: str | None) -> Mapping[str, str]:
+    del language  # in the cache key only: str() translates into the active language
+    return MappingProxyType({value: str(label) for value, label in choices.choices})

@@ -51,7 +51,7 @@ def mentions(request: HttpRequest, case: Case, kind: str) -> HttpResponse:
             "shown": shown,
             "first": start + 1,
             "openable": openable,
-            "status_labels": choice_labels(Status.choices),
+            "status_labels": choice_labels(Status),
             "prev_query": page_query(request, number - 1) if number > 1 else "",
             "next_query": page_query(request, number + 1) if start + PAGE_SIZE < len(found) else "",
             "nav": "queue",

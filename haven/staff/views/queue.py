@@ -67,8 +67,8 @@ def _queue_page(request: HttpRequest, *, close_form: BulkCloseForm | None = None
             "filter_form": QueueFilterForm(filters=filters),
             "prev_query": prev_query,
             "next_query": next_query,
-            "status_labels": choice_labels(Status.choices),
-            "audience_labels": choice_labels(Audience.choices),
+            "status_labels": choice_labels(Status),
+            "audience_labels": choice_labels(Audience),
             "concern_labels": choice_labels(list(CONCERN_LABELS.items())),
             "bulk_close": bulk_close,
             "close_form": close_form or BulkCloseForm(prefix="close"),
@@ -93,7 +93,7 @@ def close_cases(request: HttpRequest) -> HttpResponse:
     closing = services.close_in_bulk(
         case_ids=form.cleaned_data["cases"], by=user, reason=form.cleaned_data["reason"]
     )
-    statuses = choice_labels(Status.choices)
+    statuses = choice_labels(Status)
     not_closed = [
         {
             # A restricted case's reference is for the people named on it only.

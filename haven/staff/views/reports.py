@@ -56,8 +56,8 @@ def reports(request: HttpRequest) -> HttpResponse:
             "more_than": f"{REPORT_COUNT_CAP:,}" if total > REPORT_COUNT_CAP else "",
             "prev_query": page_query(request, number - 1) if number > 1 else "",
             "next_query": page_query(request, number + 1) if len(rows) > LIST_PAGE_SIZE else "",
-            "audience_labels": choice_labels(Audience.choices),
-            "answer_labels": choice_labels(Answer.choices),
+            "audience_labels": choice_labels(Audience),
+            "answer_labels": choice_labels(Answer),
         },
     )
 

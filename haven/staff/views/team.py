@@ -46,7 +46,10 @@ def _team_page(request: HttpRequest, *, error: str = "") -> HttpResponse:
     after, before = keyset_cursors(request)
     filters = QueueFilter(overdue=True)
     page = keyset_page(
-        cases_queue(user=user, filters=filters), after=after, before=before, size=OVERDUE_SHOWN
+        cases_queue(user=user, filters=filters, overview=True),
+        after=after,
+        before=before,
+        size=OVERDUE_SHOWN,
     )
     overdue = page.cases
     prev_query, next_query = keyset_queries(request, page)
