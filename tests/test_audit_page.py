@@ -145,6 +145,21 @@ def test_the_references_of_a_page_cost_the_same_queries_for_two_cases_or_forty(c
     assert len(case_queries) == 1
 
 
+def test_a_page_of_events_reads_only_what_it_shows(client, advisor):
+    """Not the chain's hashes, nor the accounts (their password hashes among them): each event
+    keeps its actor's name."""
+    services.claim_case(case=submitted_case(), by=advisor)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(AUDIT, {"kind": "case.claimed"})
+    assert len(response.context["rows"]) == 1
+    assert advisor.username in rows_of(response)[0]
+    read = [q["sql"] for q in captured.captured_queries if 'FROM "audit_auditevent"' in q["sql"]]
+    assert len(read) == 1
+    assert '"audit_auditevent"."hash"' not in read[0]
+    assert '"audit_auditevent"."prev_hash"' not in read[0]
+    assert "auth_user" not in read[0]
+
+
 def test_an_administrator_sees_references_but_no_link_to_a_case_they_cannot_open(advisor):
     administrator = StaffUserFactory(role="administrator", username="admin-audit")
     case = submitted_case()

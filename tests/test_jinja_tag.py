@@ -387,10 +387,9 @@ def test_the_usual_moment_is_written_as_django_formats_it():
         )
     )
     def check(moment):
+        for fmt in ("j F Y, H:i", "j M Y, H:i:s", "j F Y", "H:i", "D j F Y", r"j \o\f F"):
+            assert datetime_format(moment, fmt) == date_format(localtime(moment), fmt)
         assert datetime_format(moment) == date_format(localtime(moment), "j F Y, H:i")
-        assert datetime_format(moment, "j M Y, H:i:s") == date_format(
-            localtime(moment), "j M Y, H:i:s"
-        )
 
     check()
     assert datetime_format(None) == ""

@@ -187,6 +187,9 @@ def _edge(seq: int, *, older: bool) -> Q:
     return Q(at__gte=at) & (Q(at__gt=at) | Q(seq__gte=edge))
 
 
+SHOWN_COLUMNS = ("seq", "at", "action", "actor_label", "report_id", "detail")
+
+
 def page_of_events(
     search: EventSearch, *, before: int | None = None, after: int | None = None, size: int = 50
 ) -> EventPage:
@@ -195,7 +198,9 @@ def page_of_events(
     ``before`` gives the events just older than the event of that seq; ``after`` the events
     just newer (the way back); neither, the newest. Newest is by time, then by seq.
     """
-    events = search.queryset().select_related("actor")
+    # What a page of events shows (the chain's hashes and the account rows are not shown: the
+    # name is the actor's label, kept on the event as it was).
+    events = search.queryset().only(*SHOWN_COLUMNS)
     if after is not None:
         rows = list(events.filter(_edge(after, older=False)).order_by(*OLDEST_FIRST)[: size + 1])
         more_newer = len(rows) > size

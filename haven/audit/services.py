@@ -65,6 +65,29 @@ def _digest(
     return hashlib.sha256(body.encode()).hexdigest()
 
 
+# The head's lock and move, as two fixed statements: every staff page that opens a case
+# appends an event, and building the ORM's queries for one row was a tenth of its time.
+_HEAD = AuditChainHead._meta.db_table
+
+
+def _locked_head() -> tuple[int, str] | None:
+    """The head's (seq, hash), locked until the transaction ends; None if there is no head.
+
+    ``FOR UPDATE`` where the database has it (PostgreSQL). SQLite has none, and needs none:
+    it lets one transaction write at a time, as ``select_for_update`` leaves it there too.
+    """
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT seq, hash FROM {_HEAD} WHERE id = 1{lock}")  # noqa: S608
+        row = cursor.fetchone()
+    return (int(row[0]), str(row[1])) if row else None
+
+
+def _move_head(seq: int, digest: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {_HEAD} SET seq = %s, hash = %s WHERE id = 1", [seq, digest])  # noqa: S608
+
+
 def record_event(
     *,
     action: Action,
@@ -91,16 +114,18 @@ def record_event(
     detail = detail or {}
     with transaction.atomic():
         # Lock the head first: without it two appends would both link to the same predecessor.
-        head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+        head = _locked_head()
         if head is None:
             # A database emptied by a test flush or a fresh restore: start the chain again, but
             # never over existing events, whose head has then been removed.
             if AuditEvent.objects.exists():
                 raise RuntimeError("the audit chain head is missing; run verify_audit_chain")
-            head, _ = AuditChainHead.objects.get_or_create(
+            created, _ = AuditChainHead.objects.get_or_create(
                 pk=1, defaults={"seq": 0, "hash": GENESIS}
             )
-        seq = head.seq + 1
+            head = (created.seq, created.hash)
+        prev_seq, prev_hash = head
+        seq = prev_seq + 1
         at = timezone.now()
         actor_id = actor.pk if actor is not None else None
         actor_label = actor.get_username() if actor is not None else ""
@@ -112,7 +137,7 @@ def record_event(
             actor_label=actor_label,
             report_id=report_id,
             detail=detail,
-            prev_hash=head.hash,
+            prev_hash=prev_hash,
         )
         event = AuditEvent.objects.create(
             seq=seq,
@@ -122,11 +147,10 @@ def record_event(
             actor_label=actor_label,
             report_id=report_id,
             detail=detail,
-            prev_hash=head.hash,
+            prev_hash=prev_hash,
             hash=digest,
         )
-        head.seq, head.hash = seq, digest
-        head.save(update_fields=["seq", "hash"])
+        _move_head(seq, digest)
     if settings.HAVEN_AUDIT_CHECKPOINT_EVERY:
         # Outside record_event's own savepoint, so the event is owed in the caller's.
         _owe_checkpoint(seq=seq, digest=digest, prev_hash=event.prev_hash)
