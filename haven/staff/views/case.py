@@ -263,6 +263,8 @@ def _openable_restricted(
     # otherwise read them all on every case page.
     restricted = {other.case_id for group in mentions for other in group.cases if other.restricted}
     restricted |= {other.id for other in linked if other.restricted}
+    if not restricted:
+        return set()
     return set(
         CaseAccess.objects.filter(user=user, case_id__in=restricted).values_list(
             "case_id", flat=True
