@@ -159,6 +159,7 @@ INSTALLED_APPS = [
     "haven.linking",
     "haven.staff",
     "haven.accounts",
+    "haven.notify",
     "haven.devtools",
 ]
 
@@ -542,3 +543,47 @@ if not HAVEN_AUDIT_CHECKPOINT_FILE.is_absolute():
 # A checkpoint of a commit's newest audit event after every commit that crossed a multiple of
 # this; 0: none, and only checkpoint_audit_chain (run every minute) writes them.
 HAVEN_AUDIT_CHECKPOINT_EVERY = envint("HAVEN_AUDIT_CHECKPOINT_EVERY", 1, minimum=0)
+
+# --- Notices: telling someone there is something new, with no content (haven.notify) ----------
+# console (a file under var/, nothing sent; the default outside production, refused in it),
+# smtp (email through EMAIL_* below; the default in production) or govuk_notify (GOV.UK
+# Notify: HAVEN_NOTIFY_API_KEY and template ids).
+HAVEN_NOTIFIER = envstr("HAVEN_NOTIFIER", "smtp" if IS_PRODUCTION else "console")
+if HAVEN_NOTIFIER not in ("console", "smtp", "govuk_notify"):
+    raise ImproperlyConfigured("HAVEN_NOTIFIER must be console, smtp or govuk_notify")
+if IS_PRODUCTION and HAVEN_NOTIFIER == "console":
+    raise ImproperlyConfigured(
+        "HAVEN_NOTIFIER=console sends nothing: production needs smtp or govuk_notify"
+    )
+HAVEN_NOTICE_FILE = Path(envstr("HAVEN_NOTICE_FILE", str(VAR_DIR / "notices.log")))
+# The words of a notice. By default they name nothing of what the service is about: the phone
+# or inbox of a child may be read by the person harming them (issue 8, section 4).
+HAVEN_NOTICE_SUBJECT = envstr("HAVEN_NOTICE_SUBJECT", "An update")
+HAVEN_NOTICE_REPORTER_TEXT = envstr(
+    "HAVEN_NOTICE_REPORTER_TEXT",
+    "There is an update about your report. Check it with your reference and code.",
+)
+HAVEN_NOTICE_ADVISOR_TEXT = envstr(
+    "HAVEN_NOTICE_ADVISOR_TEXT", "There is a reply on a case you hold. Sign in to read it."
+)
+_notify_key_file = envstr("HAVEN_NOTIFY_API_KEY_FILE")
+HAVEN_NOTIFY_API_KEY = (
+    Path(_notify_key_file).read_text().strip()
+    if _notify_key_file
+    else envstr("HAVEN_NOTIFY_API_KEY")
+)
+HAVEN_NOTIFY_TEMPLATE_REPORTER_EMAIL = envstr("HAVEN_NOTIFY_TEMPLATE_REPORTER_EMAIL")
+HAVEN_NOTIFY_TEMPLATE_REPORTER_SMS = envstr("HAVEN_NOTIFY_TEMPLATE_REPORTER_SMS")
+HAVEN_NOTIFY_TEMPLATE_ADVISOR_EMAIL = envstr("HAVEN_NOTIFY_TEMPLATE_ADVISOR_EMAIL")
+if HAVEN_NOTIFIER == "govuk_notify" and not HAVEN_NOTIFY_API_KEY:
+    raise ImproperlyConfigured(
+        "HAVEN_NOTIFIER=govuk_notify needs HAVEN_NOTIFY_API_KEY (or HAVEN_NOTIFY_API_KEY_FILE)"
+    )
+# Email for the smtp notifier: Django's own settings, from the environment.
+EMAIL_HOST = envstr("HAVEN_EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("HAVEN_EMAIL_PORT", 587, minimum=1)
+EMAIL_HOST_USER = envstr("HAVEN_EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = envstr("HAVEN_EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = envbool("HAVEN_EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = envint("HAVEN_EMAIL_TIMEOUT", 20, minimum=1)
+DEFAULT_FROM_EMAIL = envstr("HAVEN_EMAIL_FROM", "no-reply@localhost")

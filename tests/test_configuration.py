@@ -121,6 +121,12 @@ def _start(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[s
             "HAVEN_EXIT_URL must be a web address starting https://",
         ),
         ("HAVEN_TIME_ZONE", "Mars/Olympus", "HAVEN_TIME_ZONE must be a time zone name"),
+        ("HAVEN_NOTIFIER", "pigeon", "HAVEN_NOTIFIER must be console, smtp or govuk_notify"),
+        (
+            "HAVEN_NOTIFIER",
+            "govuk_notify",
+            "HAVEN_NOTIFIER=govuk_notify needs HAVEN_NOTIFY_API_KEY",
+        ),
         ("HAVEN_HELPLINE_PHONE", "call us", "HAVEN_HELPLINE_PHONE must be a phone number"),
         ("HAVEN_LOG_LEVEL", "LOUD", "HAVEN_LOG_LEVEL must be DEBUG, INFO"),
         ("HAVEN_STAFF_IDLE_SECONDS", "5", "HAVEN_STAFF_IDLE_SECONDS must be 60 or more"),
