@@ -15,12 +15,17 @@ $(STAMP): requirements/base.txt requirements/dev.txt
 	touch $@
 
 ## run: migrate the SQLite database under var/, create keys and the demo account, serve
+##      (with a background worker beside the server)
 run: $(STAMP)
 	HAVEN_ENV=$${HAVEN_ENV:-development} $(PY) manage.py migrate --noinput
 	HAVEN_ENV=$${HAVEN_ENV:-development} $(PY) manage.py create_keys --if-missing
 	HAVEN_ENV=$${HAVEN_ENV:-development} $(PY) manage.py create_demo_staff
+	HAVEN_ENV=$${HAVEN_ENV:-development} $(PY) manage.py start_scheduled_tasks
 	@echo "Haven is starting on http://127.0.0.1:$(PORT)/ (staff: http://127.0.0.1:$(PORT)/staff/)"
-	HAVEN_ENV=$${HAVEN_ENV:-development} $(PY) manage.py runserver --noreload 127.0.0.1:$(PORT)
+	@echo "A background worker runs beside it; notices go to var/notices.log, nothing is sent."
+	HAVEN_ENV=$${HAVEN_ENV:-development} $(PY) manage.py db_worker --interval 2 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  HAVEN_ENV=$${HAVEN_ENV:-development} $(PY) manage.py runserver --noreload 127.0.0.1:$(PORT)
 
 ## test: the whole suite (browser tests need /usr/bin/chromium; .ci/run installs it)
 test: $(STAMP)

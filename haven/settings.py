@@ -150,6 +150,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "django_otp_webauthn",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "haven.core",
     "haven.audit",
     "haven.sealing",
@@ -416,6 +418,8 @@ for _audience in HAVEN_ANONYMOUS_AUDIENCES:
             f"HAVEN_ANONYMOUS_AUDIENCES: unknown audience {_audience!r}; use {', '.join(AUDIENCES)}"
         )
 HAVEN_DRAFT_IDLE_SECONDS = envint("HAVEN_DRAFT_IDLE_SECONDS", 60 * 60, minimum=1)
+# How often the background worker deletes the drafts that have been idle too long.
+HAVEN_DRAFT_PURGE_SECONDS = envint("HAVEN_DRAFT_PURGE_SECONDS", 5 * 60, minimum=10)
 HAVEN_SUBMISSIONS_PER_WINDOW = envint("HAVEN_SUBMISSIONS_PER_WINDOW", 5, minimum=1)
 HAVEN_SUBMISSION_WINDOW_SECONDS = envint("HAVEN_SUBMISSION_WINDOW_SECONDS", 60 * 60, minimum=1)
 HAVEN_MIN_FILL_SECONDS = envint("HAVEN_MIN_FILL_SECONDS", 20, minimum=0)
@@ -587,3 +591,9 @@ EMAIL_HOST_PASSWORD = envstr("HAVEN_EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = envbool("HAVEN_EMAIL_USE_TLS", True)
 EMAIL_TIMEOUT = envint("HAVEN_EMAIL_TIMEOUT", 20, minimum=1)
 DEFAULT_FROM_EMAIL = envstr("HAVEN_EMAIL_FROM", "no-reply@localhost")
+
+# --- Background work (django-tasks, with its database backend: no other server) ---------------
+# Tasks are rows in the database, written in the transaction of the change that needs them, and
+# run by `manage.py db_worker` (make run starts one beside the server). A task holds ids, never
+# personal data: a notice's address is unsealed by the worker.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
