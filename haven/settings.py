@@ -418,6 +418,13 @@ for _audience in HAVEN_ANONYMOUS_AUDIENCES:
             f"HAVEN_ANONYMOUS_AUDIENCES: unknown audience {_audience!r}; use {', '.join(AUDIENCES)}"
         )
 HAVEN_DRAFT_IDLE_SECONDS = envint("HAVEN_DRAFT_IDLE_SECONDS", 60 * 60, minimum=1)
+# Checking on a report with its reference and follow-up code (reporting/checking.py): wrong
+# tries allowed per reference and per client address in each window, and how long a visit
+# after an accepted check lasts unused.
+HAVEN_CHECK_FAILURES_PER_REFERENCE = envint("HAVEN_CHECK_FAILURES_PER_REFERENCE", 5, minimum=1)
+HAVEN_CHECK_FAILURES_PER_ADDRESS = envint("HAVEN_CHECK_FAILURES_PER_ADDRESS", 20, minimum=1)
+HAVEN_CHECK_WINDOW_SECONDS = envint("HAVEN_CHECK_WINDOW_SECONDS", 60 * 60, minimum=60)
+HAVEN_CHECK_IDLE_SECONDS = envint("HAVEN_CHECK_IDLE_SECONDS", 15 * 60, minimum=60)
 # How often the background worker deletes the drafts that have been idle too long.
 HAVEN_DRAFT_PURGE_SECONDS = envint("HAVEN_DRAFT_PURGE_SECONDS", 5 * 60, minimum=10)
 HAVEN_SUBMISSIONS_PER_WINDOW = envint("HAVEN_SUBMISSIONS_PER_WINDOW", 5, minimum=1)

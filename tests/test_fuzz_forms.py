@@ -227,7 +227,7 @@ def _public_pages(audience: str) -> list[str]:
     pages += [
         reverse("reporting:step", args=[s.slug]) for s in steps.STEPS if s.applies(audience, {})
     ]
-    pages += [reverse("reporting:check_answers")]
+    pages += [reverse("reporting:check_answers"), reverse("reporting:check")]
     return pages
 
 

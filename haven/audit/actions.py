@@ -20,6 +20,11 @@ class Action(models.TextChoices):
     REPORT_OPEN_FAILED = "report.open_failed", _("Report could not be opened")
     REPORTS_SEEDED = "reports.seeded", _("Synthetic reports seeded")
 
+    # A reporter checking on their report with its reference and follow-up code.
+    REPORTER_CHECKED = "reporter.checked", _("Reporter checked on their report")
+    REPORTER_CHECK_FAILED = "reporter.check_failed", _("Wrong reference or follow-up code")
+    REPORTER_CHECK_REFUSED = "reporter.check_refused", _("Check refused after too many wrong tries")
+
     # A case: its life, and who opened it or was refused.
     CASE_OPENED = "case.opened", _("Case opened")
     CASE_VIEWED = "case.viewed", _("Case viewed")

@@ -71,6 +71,7 @@ KIND_RULES: tuple[KindRule, ...] = (
         ("staff",),
     ),
     KindRule("refusals", _("Refusals"), ("refused", "failed", "denied")),
+    KindRule("reporters", _("Reporters checking on reports"), ("",), ("reporter",)),
     KindRule("decisions", _("Decisions"), ("threshold", "status", "priority", "decid")),
     KindRule("ownership", _("Claims and assignment"), ("claim", "assign", "release", "ownership")),
     KindRule("openings", _("Reading reports and cases"), ("opened",), ("report",)),

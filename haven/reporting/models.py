@@ -118,3 +118,42 @@ class SubmissionCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.count} since {self.window_start:%H:%M}"
+
+
+class CheckFailureCounter(models.Model):
+    """Failed checks of a reference and follow-up code, per bucket and time window.
+
+    A bucket is an HMAC under HAVEN_RATE_LIMIT_KEY of either the reference tried or the client
+    address, so the table holds neither. Old windows are deleted as new ones start.
+    """
+
+    bucket = models.CharField(max_length=64)
+    window_start = models.DateTimeField(db_index=True)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bucket", "window_start"], name="one_check_counter_per_window"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} failed since {self.window_start:%H:%M}"
+
+
+class ReporterSession(models.Model):
+    """A reporter's short visit after their code was accepted, held as drafts are.
+
+    ``ciphertext`` (the follow-up code, which opens the reporter's own key in each request) is
+    sealed under a key that only the reporter's cookie holds; the row alone reads nothing.
+    """
+
+    id = models.CharField(max_length=32, primary_key=True)
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="+")
+    ciphertext = models.BinaryField()
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"reporter session {self.pk[:6]}…"

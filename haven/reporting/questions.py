@@ -23,7 +23,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from haven.core import govuk
+from haven.cases.queries import find_reference
+from haven.core import crockford, govuk
 from haven.core.govuk import DatePartsBase, MonthYearField, display_date
 from haven.reporting.models import AgeBand
 from haven.triage.rules import Audience
@@ -872,3 +873,54 @@ class ContactQuestion(Question):
             for name in ("name", "phone", "email", "safe_times", "leave_message"):
                 data[name] = ""
         return data
+
+
+CODE_MESSAGE = _("Enter your follow-up code as it was shown to you: 16 letters and numbers")
+
+
+class CheckForm(govuk.Form):
+    """The reference and follow-up code of a report, typed back in any usual way."""
+
+    reference = forms.CharField(
+        label=_("Your reference"),
+        max_length=64,
+        error_messages={
+            "required": _("Enter your reference"),
+            "max_length": _("Enter your reference as it was shown to you"),
+            "null_characters_not_allowed": _("Enter your reference as it was shown to you"),
+        },
+    )
+    code = forms.CharField(
+        label=_("Your follow-up code"),
+        help_text=_("16 letters and numbers, in groups of four. Capital letters are not needed."),
+        max_length=64,
+        error_messages={
+            "required": _("Enter your follow-up code"),
+            "max_length": CODE_MESSAGE,
+            "null_characters_not_allowed": CODE_MESSAGE,
+        },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        example = f"{settings.HAVEN_REFERENCE_PREFIX}-7KQ2-M4TD"
+        self.fields["reference"].help_text = _(
+            "It was shown when you sent your report, for example %(example)s"
+        ) % {"example": example}
+
+    def clean_reference(self) -> str:
+        reference = find_reference(self.cleaned_data["reference"])
+        if reference is None:
+            raise forms.ValidationError(
+                _("Enter your reference as it was shown to you, for example %(example)s")
+                % {"example": f"{settings.HAVEN_REFERENCE_PREFIX}-7KQ2-M4TD"},
+                code="invalid",
+            )
+        return reference
+
+    def clean_code(self) -> str:
+        code: str = self.cleaned_data["code"]
+        normalised = crockford.normalise(code)
+        if len(normalised) != 16 or not crockford.is_valid(normalised):
+            raise forms.ValidationError(CODE_MESSAGE, code="invalid")
+        return normalised

@@ -1,4 +1,5 @@
-"""The public side's background work: deleting the drafts that have been idle too long.
+"""The public side's background work: deleting the drafts, and the visits of reporters checking
+on a report, that have been idle too long.
 
 The purge runs every ``HAVEN_DRAFT_PURGE_SECONDS`` on the worker (``manage.py db_worker``):
 each run enqueues the next, and ``schedule_purge`` (``manage.py start_scheduled_tasks``, which
@@ -14,13 +15,15 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
-from haven.reporting import drafts
+from haven.reporting import checking, drafts
 
 
 @task()
 def purge_expired_drafts() -> int:
-    """Delete the drafts idle for longer than HAVEN_DRAFT_IDLE_SECONDS; then wait for the next."""
-    deleted = drafts.purge_expired()
+    """Delete the drafts idle for longer than HAVEN_DRAFT_IDLE_SECONDS, and the visits of
+    reporters checking on a report idle for longer than HAVEN_CHECK_IDLE_SECONDS; then wait
+    for the next round. How many of each were deleted."""
+    deleted = drafts.purge_expired() + checking.purge_expired()
     schedule_purge(next_round=True)
     return deleted
 

@@ -14,13 +14,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from haven.core.parsing import positive_int
-from haven.reporting import drafts, journey, services, summary
+from haven.reporting import checking, drafts, journey, services, summary
 from haven.reporting.drafts import DraftExpired, DraftMissing, DraftState
 from haven.reporting.models import Report
-from haven.reporting.questions import CHILD_FRIEND, MAX_PLATFORMS, AudienceForm
+from haven.reporting.questions import CHILD_FRIEND, MAX_PLATFORMS, AudienceForm, CheckForm
 from haven.sealing.keystore import KeyUnavailable
 from haven.triage.rules import Audience
 
@@ -443,6 +443,7 @@ def exit_page(request: HttpRequest) -> HttpResponse:
     """
     response = HttpResponseRedirect(settings.HAVEN_EXIT_URL)
     drafts.discard(request, response)
+    checking.end_visit(request, response)
     return response
 
 
@@ -458,3 +459,77 @@ def timed_out(request: HttpRequest) -> HttpResponse:
     )
     drafts.discard(request, response)
     return response
+
+
+# --- Checking on a report ----------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def check_report(request: HttpRequest) -> HttpResponse:
+    """Enter the reference and follow-up code; an accepted pair starts a short visit."""
+    form = CheckForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        bucket = services.client_bucket(
+            str(request.META.get("REMOTE_ADDR", "")),
+            str(request.META.get("HTTP_X_FORWARDED_FOR", "")),
+        )
+        checked = checking.check(
+            reference=form.cleaned_data["reference"],
+            code=form.cleaned_data["code"],
+            address_bucket=bucket,
+        )
+        if checked.outcome == checking.Outcome.LIMITED:
+            minutes = settings.HAVEN_CHECK_WINDOW_SECONDS // 60
+            return page(request, "reporting/check_limited.html", {"minutes": minutes}, status=429)
+        if checked.outcome == checking.Outcome.ACCEPTED and checked.report is not None:
+            response = redirect("reporting:your_report")
+            checking.start_visit(checked.report, form.cleaned_data["code"], response)
+            return response
+        form.add_error(
+            None,
+            _(
+                "The reference and follow-up code do not match a report we have. Check both "
+                "and try again."
+            ),
+        )
+    return page(
+        request,
+        "reporting/check.html",
+        {
+            "form": form,
+            "has_errors": bool(form.errors),
+            "ended": request.GET.get("ended") == "1",
+            "back_url": reverse("reporting:start"),
+        },
+    )
+
+
+@require_GET
+def your_report(request: HttpRequest) -> HttpResponse:
+    """What has happened to the report, for the person who sent it."""
+    visit = checking.load_visit(request)
+    if visit is None:
+        response = redirect(reverse("reporting:check") + "?ended=1")
+        checking.end_visit(request, response)
+        return response
+    return page(
+        request,
+        "reporting/your_report.html",
+        {
+            "report": visit.report,
+            "progress": checking.progress(visit.report),
+            "minutes": settings.HAVEN_CHECK_IDLE_SECONDS // 60,
+        },
+    )
+
+
+@require_POST
+def check_sign_out(request: HttpRequest) -> HttpResponse:
+    response = redirect("reporting:start")
+    checking.end_visit(request, response)
+    return response
+
+
+@require_GET
+def lost_code(request: HttpRequest) -> HttpResponse:
+    return page(request, "reporting/lost_code.html", {"back_url": reverse("reporting:check")})
