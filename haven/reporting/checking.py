@@ -14,8 +14,6 @@ and at the exit button.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import enum
 import hashlib
 import hmac
@@ -38,6 +36,7 @@ from haven.audit.services import record_event
 from haven.cases.lifecycle import Status
 from haven.cases.models import Case
 from haven.cases.queries import find_reference
+from haven.reporting.drafts import parse_key_cookie, set_key_cookie
 from haven.reporting.models import CheckFailureCounter, Report, ReporterSession
 from haven.reporting.services import followup_verifier
 
@@ -155,28 +154,12 @@ def start_visit(report: Report, code: str, response: HttpResponse) -> Visit:
     ReporterSession.objects.create(
         id=visit_id, report=report, ciphertext=bytes(sealed), created_at=now, updated_at=now
     )
-    key_text = base64.urlsafe_b64encode(key).decode().rstrip("=")
-    response.set_cookie(
-        COOKIE,
-        f"{visit_id}.{key_text}",
-        httponly=True,
-        samesite="Strict",
-        secure=settings.SECURE_COOKIES,
-        path="/",
-    )
+    set_key_cookie(response, COOKIE, visit_id, key)
     return Visit(visit_id, key, report, code)
 
 
 def _parse_cookie(request: HttpRequest) -> tuple[str, bytes] | None:
-    raw = request.COOKIES.get(COOKIE, "")
-    visit_id, _dot, key_text = raw.partition(".")
-    if not visit_id or not key_text or len(visit_id) > 32 or not visit_id.isalnum():
-        return None
-    try:
-        key = base64.urlsafe_b64decode(key_text + "=" * (-len(key_text) % 4))
-    except (binascii.Error, ValueError):
-        return None
-    return (visit_id, key) if len(key) == SecretBox.KEY_SIZE else None
+    return parse_key_cookie(request.COOKIES.get(COOKIE, ""))
 
 
 def _open(row: ReporterSession, visit_id: str, key: bytes) -> str | None:

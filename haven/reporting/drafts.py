@@ -64,16 +64,35 @@ def _idle_cutoff() -> Any:
     return timezone.now() - timedelta(seconds=settings.HAVEN_DRAFT_IDLE_SECONDS)
 
 
-def _parse_cookie(request: HttpRequest) -> tuple[str, bytes] | None:
-    raw = request.COOKIES.get(COOKIE, "")
-    draft_id, _, key_text = raw.partition(".")
-    if not draft_id or not key_text or len(draft_id) > 32 or not draft_id.isalnum():
+def parse_key_cookie(raw: str) -> tuple[str, bytes] | None:
+    """A row id and the 32-byte key that opens it, from a cookie value ``<id>.<key>``; None for
+    anything else. Drafts and reporters' visits (``checking``) are both kept this way."""
+    row_id, _, key_text = raw.partition(".")
+    if not row_id or not key_text or len(row_id) > 32 or not row_id.isalnum():
         return None
     try:
         key = base64.urlsafe_b64decode(key_text + "=" * (-len(key_text) % 4))
     except (binascii.Error, ValueError):
         return None
-    return (draft_id, key) if len(key) == SecretBox.KEY_SIZE else None
+    return (row_id, key) if len(key) == SecretBox.KEY_SIZE else None
+
+
+def set_key_cookie(response: HttpResponse, name: str, row_id: str, key: bytes) -> None:
+    """The cookie that holds a row's id and key: for this site only, never read by scripts,
+    gone when the browser closes."""
+    key_text = base64.urlsafe_b64encode(key).decode().rstrip("=")
+    response.set_cookie(
+        name,
+        f"{row_id}.{key_text}",
+        httponly=True,
+        samesite="Strict",
+        secure=settings.SECURE_COOKIES,
+        path="/",
+    )
+
+
+def _parse_cookie(request: HttpRequest) -> tuple[str, bytes] | None:
+    return parse_key_cookie(request.COOKIES.get(COOKIE, ""))
 
 
 def has_cookie(request: HttpRequest) -> bool:
@@ -242,15 +261,7 @@ def code_kept(state: DraftState) -> None:
 
 
 def set_cookie(response: HttpResponse, state: DraftState) -> None:
-    key_text = base64.urlsafe_b64encode(state.key).decode().rstrip("=")
-    response.set_cookie(
-        COOKIE,
-        f"{state.id}.{key_text}",
-        httponly=True,
-        samesite="Strict",
-        secure=settings.SECURE_COOKIES,
-        path="/",
-    )
+    set_key_cookie(response, COOKIE, state.id, state.key)
 
 
 def discard(request: HttpRequest, response: HttpResponse) -> None:
