@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 # Pure parsers, and who sends reports; haven.triage.rules needs no settings to import
 # (tests/test_triage_settings.py).
+from haven.core.parsing import parse_text_map
 from haven.triage.rules import (
     Audience,
     parse_bank_holidays,
@@ -456,6 +457,9 @@ def envparsed(name: str, parse: Callable[[str], _Parsed]) -> _Parsed:
 HAVEN_BANK_HOLIDAYS = envparsed("HAVEN_BANK_HOLIDAYS", parse_bank_holidays)
 # Overrides of the first-read, threshold-decision and first-contact targets per band (JSON).
 HAVEN_TIME_TARGETS = envparsed("HAVEN_TIME_TARGETS", parse_time_targets)
+# The organisation's own words for the starting messages to a reporter (JSON: {"read": "…"};
+# staff/message_templates.py names them).
+HAVEN_MESSAGE_TEMPLATES = envparsed("HAVEN_MESSAGE_TEMPLATES", parse_text_map)
 # Overrides of the band each triage rule raises a report to (JSON).
 HAVEN_TRIAGE_BANDS = envparsed("HAVEN_TRIAGE_BANDS", parse_triage_bands)
 

@@ -190,8 +190,9 @@ def test_first_read_is_recorded_once_and_moves_the_next_target(case, advisor):
     assert services.record_first_read(case=case, by=StaffUserFactory()) is False
     case.refresh_from_db()
     assert case.first_read_by == advisor
-    # The reporter left no way to be contacted: the threshold decision is next.
-    assert case.first_contact_due is None
+    # The threshold decision is next (first contact falls due with it or after).
+    assert case.first_contact_due is not None
+    assert case.first_contact_due >= case.threshold_decision_due
     assert (case.next_due_at, case.next_target) == (
         case.threshold_decision_due,
         "threshold_decision",

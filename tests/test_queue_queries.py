@@ -144,13 +144,14 @@ def test_the_bare_case_page_costs_a_known_number_of_queries(
     authentication backend) and their second factor, one for the case, one for
     its approvals, five to append case.viewed to the audit chain (its transaction, the head
     locked, the event, the head moved on), one for its links, one for the report's
-    identifiers, one for the safety plan, and one for the rest of the chronology (the five
-    tables of people's acts in one UNION ALL, cases.queries.history)."""
+    identifiers, one for the safety plan, one for the rest of the chronology (the five
+    tables of people's acts in one UNION ALL, cases.queries.history), and one for the
+    conversation with the reporter (with no messages, no notices are looked for)."""
     case = submitted_case()
     url = reverse("staff:case", args=[case.id])
     staff_client.get(url)
 
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         staff_client.get(url)
 
 

@@ -1,6 +1,7 @@
 """Time targets over a case's life: first read, the threshold decision, first contact.
 
-A reporter who left no way to be contacted has no first-contact target; the queue's next target
+A reporter who left no phone or email still has a first-contact target, met by a message
+through their report's page (tests/test_conversation.py); the queue's next target
 is the earliest one not yet met; a reopened case gets fresh targets from the moment it reopens;
 a priority change counts the unmet targets again; working days skip the bank holidays.
 """
@@ -117,22 +118,24 @@ def advisor(db: None) -> Any:
     return StaffUserFactory()
 
 
-# --- No way to contact the reporter ----------------------------------------------------------
+# --- A reporter who left no phone or email ----------------------------------------------------
 
 
-def test_it_sets_no_first_contact_target_for_a_reporter_who_left_no_way_to_be_contacted(db):
+def test_a_reporter_who_left_no_phone_or_email_still_has_a_first_contact_target(db):
+    # They can be reached through their report's messages, so first contact is still due.
     case = reported(P1, contactable=False)
     assert case.report.contactable is False
-    assert targets(case) == (MONDAY + 15 * MINUTE, MONDAY + HOUR, None)
+    assert targets(case) == (MONDAY + 15 * MINUTE, MONDAY + HOUR, MONDAY + HOUR)
     assert next_target(case) == (MONDAY + 15 * MINUTE, "first_read")
 
 
 def test_it_goes_from_first_read_to_the_threshold_decision_when_there_is_no_contact_target(
     advisor,
 ):
-    case = reported(P1, contactable=False)
+    case = reported(P4, contactable=False)  # P4 has no first-contact target
+    assert case.first_contact_due is None
     services.record_first_read(case=case, by=advisor)
-    assert next_target(fresh(case)) == (MONDAY + HOUR, "threshold_decision")
+    assert next_target(fresh(case))[1] == "threshold_decision"
     decide(case, advisor)
     case = fresh(case)
     assert case.threshold_decided_at is not None
@@ -240,15 +243,15 @@ def test_reopening_a_closed_case_sets_fresh_targets_from_the_moment_it_reopens(a
     }
 
 
-def test_a_reopened_case_without_contact_details_gets_no_contact_target(advisor):
+def test_a_reopened_case_without_contact_details_gets_a_contact_target_again(advisor):
     case = reported(P1, contactable=False)
     services.record_first_read(case=case, by=advisor)
     decide(case, advisor)
     case = reopen(close(case, advisor), advisor)
-    assert case.first_contact_due is None
+    assert case.first_contact_due == case.reopened_at + HOUR
     assert case.threshold_decision_due == case.reopened_at + HOUR
     event = AuditEvent.objects.get(action="case.status_changed", detail__from="closed")
-    assert event.detail["targets"] == ["threshold_decision"]
+    assert event.detail["targets"] == ["threshold_decision", "first_contact"]
 
 
 def test_a_case_closed_unread_is_due_for_its_first_read_from_the_reopening(advisor):
@@ -291,12 +294,13 @@ def test_a_priority_change_counts_the_unmet_targets_again_from_receipt(advisor):
     assert next_target(fresh(case)) == (MONDAY + HOUR, "threshold_decision")
 
 
-def test_a_priority_change_keeps_a_reporter_without_contact_details_without_a_contact_target(
+def test_a_priority_change_gives_a_reporter_without_contact_details_the_new_contact_target(
     advisor,
 ):
     case = reported(P4, contactable=False)
+    assert case.first_contact_due is None  # P4 has none
     changed = services.change_priority(case=case, to="P2", by=advisor, reason="Images shared")
-    assert targets(changed) == (MONDAY + HOUR, MONDAY + 4 * HOUR, None)
+    assert targets(changed) == (MONDAY + HOUR, MONDAY + 4 * HOUR, MONDAY + 4 * HOUR)
 
 
 def test_a_priority_change_on_a_reopened_case_counts_from_the_reopening(advisor):

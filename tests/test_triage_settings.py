@@ -115,7 +115,7 @@ def test_time_targets_parse_into_targets():
         (
             '{"P1": {"first_hug": "15m"}}',
             "unknown target 'first_hug' for P1"
-            " (the targets are first_read, threshold_decision, first_contact)",
+            " (the targets are first_read, threshold_decision, first_contact, reply)",
         ),
         ('{"P1": {"first_read": null}}', "first_read cannot be switched off"),
         ('{"P2": {"threshold_decision": ""}}', "threshold_decision cannot be switched off"),

@@ -24,6 +24,14 @@ class Action(models.TextChoices):
     REPORTER_CHECKED = "reporter.checked", _("Reporter checked on their report")
     REPORTER_CHECK_FAILED = "reporter.check_failed", _("Wrong reference or follow-up code")
     REPORTER_CHECK_REFUSED = "reporter.check_refused", _("Check refused after too many wrong tries")
+    # The conversation with the reporter, through their report's page (issue 8).
+    REPORTER_READ_MESSAGE = "reporter.read_message", _("Reporter read a message")
+    REPORTER_REPLIED = "reporter.replied", _("Reporter replied")
+    REPORTER_ADDED_INFORMATION = "reporter.added_information", _("Reporter added information")
+    REPORTER_CONTACT_CHANGED = "reporter.contact_changed", _("Reporter changed how to contact them")
+    MESSAGE_SENT = "message.sent", _("Message sent to the reporter")
+    NOTICE_SENT = "notice.sent", _("Notice sent")
+    NOTICE_FAILED = "notice.failed", _("Notice not sent")
 
     # A case: its life, and who opened it or was refused.
     CASE_OPENED = "case.opened", _("Case opened")
@@ -38,6 +46,7 @@ class Action(models.TextChoices):
     CASE_TRANSITION_REFUSED = "case.transition_refused", _("Status change refused")
     CASE_BULK_CLOSE_REFUSED = "case.bulk_close_refused", _("Bulk close refused")
     CASE_PRIORITY_CHANGED = "case.priority_changed", _("Priority changed")
+    CASE_RETRIAGED = "case.retriaged", _("Priority raised by information the reporter added")
     CASE_NOTE_ADDED = "case.note_added", _("Note added")
     CASE_CONTACT_ATTEMPTED = "case.contact_attempted", _("Contact attempted")
     CASE_SAFETY_ACTION_ADDED = "case.safety_action_added", _("Safety plan action added")

@@ -15,8 +15,8 @@ class Case(models.Model):
     """The work on one report: triage, status, who holds it, and when things are due.
 
     The queue reads only this table (and the report's reference), never sealed content.
-    ``next_due_at`` is the earliest target not yet met among first read, the threshold decision
-    and first contact (``next_target`` names it), so the queue's order is one index scan.
+    ``next_due_at`` is the earliest target not yet met among first read, the threshold decision,
+    first contact and answering a reply (``next_target`` names it), so the queue's order is one index scan.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -48,6 +48,10 @@ class Case(models.Model):
     first_read_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The reporter replied or added something, and no advisor has answered since: the queue's
+    # "reply waiting", with its own target (TargetName.REPLY), met by the next message sent.
+    reply_waiting_since = models.DateTimeField(null=True, blank=True)
+    reply_due = models.DateTimeField(null=True, blank=True)
     # When the current threshold decision (meets or below) was recorded; a reopening clears it.
     threshold_decided_at = models.DateTimeField(null=True, blank=True)
     first_contact_at = models.DateTimeField(null=True, blank=True)

@@ -44,6 +44,7 @@ QUEUE_COLUMNS = (
     "next_target",
     "restricted",
     "many_from_network",
+    "reply_waiting_since",
     "assigned_to__username",
 )
 

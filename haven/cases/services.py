@@ -4,10 +4,10 @@ event in the same transaction. Free text an advisor writes is sealed like the re
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -61,8 +61,6 @@ class ReceivedReport(Protocol):
     def audience(self) -> str: ...
     @property
     def concerns(self) -> Any: ...
-    @property
-    def contactable(self) -> bool: ...
 
 
 def _seal_text(case: Case, kind: str, text: str) -> tuple[str, bytes]:
@@ -85,6 +83,8 @@ def _unmet_targets(case: Case) -> list[tuple[datetime, str]]:
         (case.first_read_due, TargetName.FIRST_READ, case.first_read_at),
         (case.threshold_decision_due, TargetName.THRESHOLD_DECISION, case.threshold_decided_at),
         (case.first_contact_due, TargetName.FIRST_CONTACT, case.first_contact_at),
+        # Met by answering, which clears it.
+        (case.reply_due, TargetName.REPLY, None),
     ]
     return [(due, name.value) for due, name, met in targets if due is not None and met is None]
 
@@ -113,14 +113,16 @@ def _first_read_due(priority: str, received_at: datetime) -> datetime:
 
 
 # The columns count_targets writes.
-DUE_FIELDS = ["first_read_due", "threshold_decision_due", "first_contact_due"]
+DUE_FIELDS = ["first_read_due", "threshold_decision_due", "first_contact_due", "reply_due"]
 
 
-def count_targets(case: Case, *, start: datetime, contactable: bool) -> list[str]:
+def count_targets(case: Case, *, start: datetime) -> list[str]:
     """Set when each target not yet met is due, counted from ``start``; returns their names.
 
-    A met target keeps the due time it was met against. A reporter who left no way to be
-    contacted has no first-contact target. The caller then calls set_next_target.
+    A met target keeps the due time it was met against. Every reporter can be reached, by
+    phone or email if they gave one and through their report's messages if not, so every band
+    with a first-contact target gives one. A reply waiting keeps the time it arrived, and is
+    counted again under the case's priority. The caller then calls set_next_target.
     """
     counted = []
     if case.first_read_at is None:
@@ -132,13 +134,17 @@ def count_targets(case: Case, *, start: datetime, contactable: bool) -> list[str
         )
         counted.append(TargetName.THRESHOLD_DECISION.value)
     if case.first_contact_at is None:
-        case.first_contact_due = (
-            due_at(priority=case.priority, received_at=start, what=TargetName.FIRST_CONTACT)
-            if contactable
-            else None
+        case.first_contact_due = due_at(
+            priority=case.priority, received_at=start, what=TargetName.FIRST_CONTACT
         )
         if case.first_contact_due is not None:
             counted.append(TargetName.FIRST_CONTACT.value)
+    if case.reply_waiting_since is not None:
+        case.reply_due = due_at(
+            priority=case.priority, received_at=case.reply_waiting_since, what=TargetName.REPLY
+        )
+        if case.reply_due is not None:
+            counted.append(TargetName.REPLY.value)
     return counted
 
 
@@ -157,7 +163,7 @@ def _restart_targets(case: Case, *, at: datetime) -> list[str]:
     case.reopened_at = at
     case.threshold_decided_at = None
     case.first_contact_at = None
-    return count_targets(case, start=at, contactable=case.report.contactable)
+    return count_targets(case, start=at)
 
 
 def build_case(
@@ -182,7 +188,7 @@ def build_case(
         ],
         many_from_network=many_from_network,
     )
-    count_targets(case, start=report.received_at, contactable=report.contactable)
+    count_targets(case, start=report.received_at)
     set_next_target(case)
     return case
 
@@ -773,11 +779,7 @@ def _set_priority(current: Case, *, to: str, by: User, reason: str, **detail: An
         detail={"case": str(current.id), "from": current.priority, "to": to, **detail},
     )
     current.priority = to
-    count_targets(
-        current,
-        start=current.reopened_at or current.received_at,
-        contactable=current.report.contactable,
-    )
+    count_targets(current, start=current.reopened_at or current.received_at)
     set_next_target(current)
     current.save(update_fields=["priority", *DUE_FIELDS, *NEXT_TARGET_FIELDS])
 
@@ -1243,3 +1245,95 @@ def refuse_access(*, case: Case, by: User, batch: str = "") -> None:
         record_event(
             action=Action.CASE_ACCESS_REFUSED, actor=by, report_id=case.report_id, detail=detail
         )
+
+
+# --- The conversation with the reporter ---------------------------------------------------------
+#
+# The messages themselves are reporting's (they are sealed to the reporter's own key, which is
+# the report's); what they do to the case's targets and priority is decided here.
+
+Written = TypeVar("Written")
+
+
+def message_reporter(
+    *, case: Case, by: User, write: Callable[[Case], Written], override_reason: str = ""
+) -> Written:
+    """Send the reporter a message: ``write`` stores it, on the locked case, in this transaction.
+
+    It answers a reply waiting (and meets its target). To a reporter who gave no phone or email
+    it is first contact, and meets that target; where they gave one, first contact still means
+    speaking to them, and the message is one more way to reach them. A message written before
+    the case was last reopened cannot be sent after it, so no reopening is met by an old one.
+    Only the case's advisor, or a supervisor giving ``override_reason``.
+    """
+    with transaction.atomic():
+        current = _locked(case)
+        if current.status == Status.CLOSED:
+            raise CaseRuleBroken("The case is closed. Reopen it to message the reporter.")
+        owner = _check_owner(current, by=by, verb="message", override_reason=override_reason)
+        if not isinstance(owner, _Refusal):
+            written = write(current)
+            fields = ["reply_waiting_since", "reply_due"]
+            current.reply_waiting_since = current.reply_due = None
+            if not current.report.contactable and current.first_contact_at is None:
+                current.first_contact_at = timezone.now()
+                fields.append("first_contact_at")
+            set_next_target(current)
+            current.save(update_fields=[*fields, *NEXT_TARGET_FIELDS])
+    _raise_refusal(owner, case=current, by=by)
+    case.reply_waiting_since, case.first_contact_at = None, current.first_contact_at
+    return written
+
+
+def reporter_wrote(*, case: Case, at: datetime) -> Case:
+    """The reporter replied or added information: the case shows "reply waiting" to its advisor,
+    due by its priority's reply target counted from the first thing not yet answered.
+
+    Called inside the transaction that stores what they wrote. A closed case is not reopened:
+    its advisor decides that, and the queue of open cases does not show it.
+    """
+    current = _locked(case)
+    if current.reply_waiting_since is None and current.status != Status.CLOSED:
+        current.reply_waiting_since = at
+        count_targets(current, start=current.reopened_at or current.received_at)
+        set_next_target(current)
+        current.save(update_fields=["reply_waiting_since", *DUE_FIELDS, *NEXT_TARGET_FIELDS])
+    return current
+
+
+def raise_priority(*, case: Case, assessment: Assessment) -> tuple[str, str] | None:
+    """Triage again after the reporter added information; the case takes the new band only if
+    it is more urgent. ``assessment`` is of the report's answers with what was added.
+
+    The reasons the new band gave are put first among the case's, so the case says why. No
+    person decided it, so the audit event has no actor. (from, to), or None if unchanged.
+    Called inside the transaction that stores what was added.
+    """
+    current = _locked(case)
+    if not _lowering(assessment.priority, current.priority):
+        return None  # the same band, or a less urgent one: an advisor lowers, never the reporter
+    before = current.priority
+    raised = [
+        {"code": r.code, "priority": r.priority, "text": r.text, "added_later": True}
+        for r in assessment.reasons
+        if r.priority == assessment.priority
+    ]
+    current.priority = current.computed_priority = assessment.priority
+    current.reasons = raised + [r for r in current.reasons if not r.get("added_later")]
+    count_targets(current, start=current.reopened_at or current.received_at)
+    set_next_target(current)
+    current.save(
+        update_fields=["priority", "computed_priority", "reasons", *DUE_FIELDS, *NEXT_TARGET_FIELDS]
+    )
+    record_event(
+        action=Action.CASE_RETRIAGED,
+        report_id=current.report_id,
+        detail={
+            "case": str(current.id),
+            "from": before,
+            "to": current.priority,
+            "reasons": [r["code"] for r in raised],
+        },
+    )
+    case.priority = current.priority
+    return before, current.priority

@@ -7,6 +7,7 @@ exception to catch and an error message never needs to repeat what was sent. Nev
 
 from __future__ import annotations
 
+import json
 import uuid
 
 # The largest primary key a table holds (a 64-bit integer): anything larger is no row's id.
@@ -32,3 +33,22 @@ def parse_uuid(value: object) -> uuid.UUID | None:
         return uuid.UUID(value)
     except ValueError:
         return None
+
+
+def parse_text_map(text: str) -> dict[str, str]:
+    """A setting's JSON object of names to words ({"read": "Our words"}); {} when empty.
+
+    Raises ValueError, with what is wrong, for anything else: settings turn it into an
+    ImproperlyConfigured at start-up, so a typo never reaches a page.
+    """
+    if not text.strip():
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise ValueError("is not valid JSON") from None
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items()
+    ):
+        raise ValueError('must be a JSON object of names to words, like {"read": "Thank you"}')
+    return value

@@ -2,9 +2,12 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from haven.notify.notifiers import Channel as NoticeChannel
+from haven.notify.notifiers import Kind as NoticeKind
 from haven.triage.rules import Audience
 
 
@@ -157,3 +160,91 @@ class ReporterSession(models.Model):
 
     def __str__(self) -> str:
         return f"reporter session {self.pk[:6]}…"
+
+
+class MessageKind(models.TextChoices):
+    TO_REPORTER = "to_reporter", _("Message to the reporter")
+    REPLY = "reply", _("Reply from the reporter")
+    ADDED = "added", _("Information added by the reporter")
+    CONTACT = "contact", _("Contact details changed by the reporter")
+
+
+class Message(models.Model):
+    """One turn of the conversation with the reporter, through their report's page.
+
+    ``sealed`` is the organisation's copy (``sealing.seal``, for the case's history and the
+    staff tier); ``reporter_sealed`` the reporter's (``sealing.seal_to_reporter``, to the
+    report's own public key, which only their follow-up code opens). Both seal the message's id
+    with the words, so neither opens as another message. Nothing else here is anyone's words.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # By name: cases sit below reporting.
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="messages")
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=12, choices=MessageKind.choices)
+    # The advisor who sent it; None for what the reporter wrote.
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    key_id = models.CharField(max_length=16)
+    sealed = models.BinaryField()
+    reporter_sealed = models.BinaryField()
+    # When the reporter first saw a message sent to them.
+    read_at = models.DateTimeField(null=True, blank=True)
+    # What added information did to the priority ("" when nothing).
+    raised_from = models.CharField(max_length=2, blank=True)
+    raised_to = models.CharField(max_length=2, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["case", "at"], name="message_case_at")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=MessageKind.values), name="message_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind=MessageKind.TO_REPORTER, by__isnull=False)
+                | (~models.Q(kind=MessageKind.TO_REPORTER) & models.Q(by__isnull=True)),
+                name="message_sender_matches_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class NoticeState(models.TextChoices):
+    WAITING = "waiting", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Not sent")
+
+
+class Notification(models.Model):
+    """A notice, with no content, that there is something new: to the reporter, when an advisor
+    sends them a message, or to the advisor holding the case, when the reporter writes.
+
+    It names no address: the worker finds it when sending (the reporter's, unsealed from their
+    contact details; the advisor's, from their account) and keeps it nowhere. ``reason`` says
+    why the last try failed, in words that name no one.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="notifications")
+    message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=NoticeKind.choices)
+    channel = models.CharField(max_length=8, choices=NoticeChannel.choices)
+    # The advisor told; None for the reporter.
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    state = models.CharField(max_length=8, choices=NoticeState.choices, default=NoticeState.WAITING)
+    tries = models.PositiveSmallIntegerField(default=0)
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["case", "created_at"], name="notification_case")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} by {self.channel}: {self.state}"

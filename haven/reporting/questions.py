@@ -924,3 +924,60 @@ class CheckForm(govuk.Form):
         if len(normalised) != 16 or not crockford.is_valid(normalised):
             raise forms.ValidationError(CODE_MESSAGE, code="invalid")
         return normalised
+
+
+# --- The reporter's side of the conversation (checking on a report) ----------------------------
+
+
+class ReplyForm(govuk.Form):
+    text = long_text(
+        5_000,
+        rows=6,
+        required=True,
+        too_long=_("Your message must be 5,000 characters or fewer"),
+        enter=_("Write your message"),
+        label=_("Write a message to the advisor"),
+        help_text=_("Only advisors working on your report can read it."),
+    )
+
+
+class AddInformationForm(PlatformQuestion):
+    """More for the report: what happened since or was remembered, whether a child is in danger
+    now (asked as the journey asks it), and one more place online, as the "where" page asks."""
+
+    heading = Words(_("Add to your report"))
+    text = long_text(
+        10_000,
+        rows=8,
+        too_long=_("What you add must be 10,000 characters or fewer"),
+        label=_("What do you want to add? (optional)"),
+    )
+    danger_now = DangerQuestion.base_fields["danger_now"]
+    field_order = ["text", "danger_now", "platform", "usernames"]
+    wording = {
+        **PlatformQuestion.wording,
+        **DangerQuestion.wording,
+        "text": {
+            "label": Words(_("What do you want to add? (optional)")),
+            "hint": Words(
+                _("Something you have remembered, or something that has happened since."),
+                child=_(
+                    "Something you have remembered, or something that has happened since. Nothing you say will get you into trouble."
+                ),
+                child_friend=_(
+                    "Something you have remembered, or something that has happened since."
+                ),
+            ),
+        },
+        "platform": {
+            "label": Words(_("Another app, website or game where it happened (optional)")),
+        },
+    }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.errors and not (
+            data.get("text") or data.get("platform") or data.get("danger_now") == "yes"
+        ):
+            self.add_error("text", _("Write what you want to add, or where it happened online"))
+        return data

@@ -17,10 +17,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from haven.core.parsing import positive_int
-from haven.reporting import checking, drafts, journey, services, summary
+from haven.reporting import checking, conversation, drafts, journey, services, summary
 from haven.reporting.drafts import DraftExpired, DraftMissing, DraftState
 from haven.reporting.models import Report
-from haven.reporting.questions import CHILD_FRIEND, MAX_PLATFORMS, AudienceForm, CheckForm
+from haven.reporting.questions import (
+    CHILD_FRIEND,
+    MAX_PLATFORMS,
+    AddInformationForm,
+    AudienceForm,
+    CheckForm,
+    ContactQuestion,
+    ReplyForm,
+)
 from haven.sealing.keystore import KeyUnavailable
 from haven.triage.rules import Audience
 
@@ -504,21 +512,121 @@ def check_report(request: HttpRequest) -> HttpResponse:
     )
 
 
+def with_visit(view: View) -> View:
+    """Give the view the reporter's visit; without one (ended, idle too long), the check page
+    says so, and the cookie goes."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        visit = checking.load_visit(request)
+        if visit is None:
+            response = redirect(reverse("reporting:check") + "?ended=1")
+            checking.end_visit(request, response)
+            return response
+        try:
+            return view(request, visit, *args, **kwargs)
+        except KeyUnavailable:
+            log.error("reporter's message not stored: no current sealing public key is configured")
+            return page(
+                request, "reporting/message_not_sent.html", {"back_url": _your_report()}, status=503
+            )
+
+    return wrapper
+
+
+def _your_report(done: str = "") -> str:
+    url = reverse("reporting:your_report")
+    return f"{url}?done={done}" if done else url
+
+
+# What the banner on the report's page says after each change (``?done=``).
+DONE = {
+    "reply": _("Your message has been sent"),
+    "added": _("What you added is now part of your report"),
+    "contact": _("Your contact details have been changed"),
+}
+
+
 @require_GET
-def your_report(request: HttpRequest) -> HttpResponse:
-    """What has happened to the report, for the person who sent it."""
-    visit = checking.load_visit(request)
-    if visit is None:
-        response = redirect(reverse("reporting:check") + "?ended=1")
-        checking.end_visit(request, response)
-        return response
+@with_visit
+def your_report(request: HttpRequest, visit: checking.Visit) -> HttpResponse:
+    """What has happened to the report, and the conversation, for the person who sent it."""
+    return _report_page(request, visit)
+
+
+def _report_page(
+    request: HttpRequest, visit: checking.Visit, reply_form: ReplyForm | None = None
+) -> HttpResponse:
+    turns = conversation.for_reporter(visit)
+    done = request.GET.get("done", "")
     return page(
         request,
         "reporting/your_report.html",
         {
             "report": visit.report,
             "progress": checking.progress(visit.report),
+            "turns": turns,
+            "contact": conversation.current_contact(turns),
+            "form": reply_form or ReplyForm(),
+            "has_errors": bool(reply_form is not None and reply_form.errors),
+            "done": str(DONE[done]) if done in DONE else "",
             "minutes": settings.HAVEN_CHECK_IDLE_SECONDS // 60,
+        },
+    )
+
+
+@require_POST
+@with_visit
+def reply(request: HttpRequest, visit: checking.Visit) -> HttpResponse:
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        return _report_page(request, visit, form)
+    conversation.reply(visit, form.cleaned_data["text"])
+    return redirect(_your_report("reply"))
+
+
+@require_http_methods(["GET", "POST"])
+@with_visit
+def add_information(request: HttpRequest, visit: checking.Visit) -> HttpResponse:
+    """Add to the report: more words, danger now, one more place online."""
+    audience = visit.report.audience
+    form = AddInformationForm(request.POST or None, audience=audience)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        conversation.add_information(
+            visit,
+            text=data.get("text", ""),
+            platforms=[
+                {"platform": data.get("platform", ""), "usernames": data.get("usernames", "")}
+            ],
+            danger_now=data.get("danger_now", ""),
+        )
+        return redirect(_your_report("added"))
+    return page(
+        request,
+        "reporting/add_information.html",
+        {"form": form, "has_errors": bool(form.errors), "back_url": _your_report()},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@with_visit
+def change_contact(request: HttpRequest, visit: checking.Visit) -> HttpResponse:
+    """Give, change or withdraw a phone number or email, and whether a message may be left:
+    the journey's own contact question."""
+    audience = visit.report.audience
+    form = ContactQuestion(request.POST or None, audience=audience)
+    if request.method == "POST" and form.is_valid():
+        conversation.change_contact(visit, form.cleaned_data)
+        return redirect(_your_report("contact"))
+    return page(
+        request,
+        "reporting/change_contact.html",
+        {
+            "form": form,
+            "has_errors": bool(form.errors),
+            "back_url": _your_report(),
+            "action": reverse("reporting:change_contact"),
         },
     )
 

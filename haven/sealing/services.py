@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from nacl.exceptions import CryptoError
-from nacl.public import PrivateKey, SealedBox
+from nacl.public import PrivateKey, PublicKey, SealedBox
 from nacl.secret import SecretBox
 
 from haven.core import crockford
@@ -36,30 +36,53 @@ class Sealed:
     ciphertext: bytes
 
 
-def seal(*, record_id: str, contents: dict[str, Any], store: KeyStore | None = None) -> Sealed:
-    pair = (store or keystore()).current()
-    plaintext = json.dumps(
+def _plaintext(record_id: str, contents: dict[str, Any]) -> bytes:
+    return json.dumps(
         {"format": FORMAT, "id": record_id, "contents": contents},
         ensure_ascii=False,
         separators=(",", ":"),
         sort_keys=True,
     ).encode()
-    return Sealed(key_id=pair.key_id, ciphertext=SealedBox(pair.public).encrypt(plaintext))
+
+
+def _opened(private: PrivateKey, record_id: str, ciphertext: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(SealedBox(private).decrypt(bytes(ciphertext)))
+    except (CryptoError, ValueError) as exc:
+        raise SealBroken("the sealed value does not open with its key") from exc
+    if not isinstance(data, dict) or data.get("id") != record_id or data.get("format") != FORMAT:
+        raise SealBroken("the sealed value belongs to another record")
+    contents: dict[str, Any] = data["contents"]
+    return contents
+
+
+def seal(*, record_id: str, contents: dict[str, Any], store: KeyStore | None = None) -> Sealed:
+    pair = (store or keystore()).current()
+    return Sealed(
+        key_id=pair.key_id,
+        ciphertext=SealedBox(pair.public).encrypt(_plaintext(record_id, contents)),
+    )
 
 
 def open_sealed(
     *, record_id: str, key_id: str, ciphertext: bytes, store: KeyStore | None = None
 ) -> dict[str, Any]:
     """The contents sealed for ``record_id``. Raises KeyUnavailable or SealBroken."""
-    private = (store or keystore()).private_key(key_id)
-    try:
-        data = json.loads(SealedBox(private).decrypt(bytes(ciphertext)))
-    except (CryptoError, ValueError) as exc:
-        raise SealBroken("the sealed value does not open with its key") from exc
-    if data.get("id") != record_id or data.get("format") != FORMAT:
-        raise SealBroken("the sealed value belongs to another record")
-    contents: dict[str, Any] = data["contents"]
-    return contents
+    return _opened((store or keystore()).private_key(key_id), record_id, ciphertext)
+
+
+def seal_to_reporter(*, public_key: bytes, record_id: str, contents: dict[str, Any]) -> bytes:
+    """``contents`` sealed to a reporter's own public key (``Report.reporter_public_key``), as
+    ``seal`` seals to the organisation's: only their follow-up code opens it."""
+    return bytes(SealedBox(PublicKey(bytes(public_key))).encrypt(_plaintext(record_id, contents)))
+
+
+def open_as_reporter(
+    *, private_key: PrivateKey, record_id: str, ciphertext: bytes
+) -> dict[str, Any]:
+    """What ``seal_to_reporter`` sealed for ``record_id``, with the reporter's unwrapped key.
+    Raises SealBroken."""
+    return _opened(private_key, record_id, ciphertext)
 
 
 def hkdf_sha256(*, secret: bytes, salt: bytes, info: bytes, length: int = 32) -> bytes:
@@ -128,8 +151,10 @@ __all__ = [
     "KeyUnavailable",
     "SealBroken",
     "Sealed",
+    "open_as_reporter",
     "open_sealed",
     "reporter_keys",
     "seal",
+    "seal_to_reporter",
     "unwrap_reporter_key",
 ]

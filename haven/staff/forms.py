@@ -152,6 +152,26 @@ class NoteForm(govuk.Form):
     )
 
 
+class MessageForm(CaseVerbForm):
+    """A message to the reporter, through their report's page; ``template`` is the one its
+    words started from, if any (only for the audit trail)."""
+
+    template = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
+    text = forms.CharField(
+        label=_("Message"),
+        help_text=_(
+            "The reporter reads this when they check on their report with their code. Write as "
+            "you would speak to them. Never put a staff note here."
+        ),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        error_messages={
+            "required": _("Write the message"),
+            "max_length": _("The message must be 5,000 characters or fewer"),
+        },
+    )
+
+
 class ContactAttemptForm(CaseVerbForm):
     method = forms.ChoiceField(
         label=_("How did you try?"),

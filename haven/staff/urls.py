@@ -1,7 +1,17 @@
 from django.urls import include, path
 
 from haven.accounts import views as accounts
-from haven.staff.views import audit, case, case_actions, mentions, queue, reports, search, team
+from haven.staff.views import (
+    audit,
+    case,
+    case_actions,
+    mentions,
+    messages,
+    queue,
+    reports,
+    search,
+    team,
+)
 
 app_name = "staff"
 
@@ -22,6 +32,7 @@ urlpatterns = [
     path(f"{CASE}priority/", case_actions.change_priority, name="case_priority"),
     path(f"{CASE}notes/", case_actions.add_note, name="case_note"),
     path(f"{CASE}contacts/", case_actions.log_contact_attempt, name="case_contact"),
+    path(f"{CASE}message/", messages.message, name="case_message"),
     path(f"{CASE}safety/", case_actions.add_safety_action, name="case_safety"),
     path(
         f"{CASE}safety/<int:action_id>/done/",

@@ -202,6 +202,12 @@ WITH_THEM_NOW = compile_words(
     r"(?:ran|run|gone|went|going) off with",
     r"(?:gone|went) (?:off )?to (?:meet|see|stay with) " + _alt("him", "them", _HER),
     r"(?:is|'s|are|'re) (?:at|in) (?:his|their) (?:flat|house|place|home|car|room|hotel)",
+    # Outside the child's home or school now: "he is outside my house", "she's at our door".
+    r"(?:is|'s|are|'re) (?:waiting )?outside (?:my|our|her|his|their|the) (?:house|home|door|"
+    r"front door|flat|window|school|gate)\b",
+    r"(?:is|'s|are|'re) waiting (?:for (?:me|her|him|them) )?(?:at|by) (?:my|our|her|his|their|"
+    r"the) (?:house|home|door|front door|flat|school|gate)\b",
+    r"(?:is|'s|are|'re) at (?:my|our) (?:front )?door\b",
 )
 
 # Meetings. _MEET is the verb, not "a meeting" or "the meeting".
@@ -667,15 +673,18 @@ class TargetName(models.TextChoices):
     FIRST_READ = "first_read", _("First read")
     THRESHOLD_DECISION = "threshold_decision", _("Threshold decision")
     FIRST_CONTACT = "first_contact", _("First contact")
+    # The reporter replied or added information through their report's page.
+    REPLY = "reply", _("Answer the reporter")
 
 
 TARGET_NAMES = tuple(TargetName.values)
 # Every case is read and every case is decided; only first contact may be switched off.
 REQUIRED_TARGETS = frozenset({TargetName.FIRST_READ.value, TargetName.THRESHOLD_DECISION.value})
 
-# First read by an advisor, the threshold decision (meets or below), and first contact with the
-# reporter (None: no contact target). The decision falls due with first contact for P1 and P2:
-# at that urgency the call is often where it is made, and a reporter should not be rung before
+# First read by an advisor, the threshold decision (meets or below), first contact with the
+# reporter (None: no contact target), and answering what the reporter sent later (a reply or
+# added information: they are waiting, and may be in danger; it counts from its arrival).
+# The decision falls due with first contact for P1 and P2: at that urgency the call is often where it is made, and a reporter should not be rung before
 # anyone has weighed the report. For P3 and P4 it is due one working day after the first read,
 # as Working Together to Safeguard Children 2023 gives a local authority one working day from a
 # referral to decide its next steps; a P4 is answered with signposting, which waits on it.
@@ -684,21 +693,25 @@ TIME_TARGETS: dict[str, dict[str, Target | None]] = {
         "first_read": Target(minutes=15),
         "threshold_decision": Target(minutes=60),
         "first_contact": Target(minutes=60),
+        "reply": Target(minutes=30),
     },
     Priority.P2: {
         "first_read": Target(minutes=60),
         "threshold_decision": Target(minutes=240),
         "first_contact": Target(minutes=240),
+        "reply": Target(minutes=120),
     },
     Priority.P3: {
         "first_read": Target(working_days=1),
         "threshold_decision": Target(working_days=2),
         "first_contact": Target(working_days=2),
+        "reply": Target(working_days=1),
     },
     Priority.P4: {
         "first_read": Target(working_days=2),
         "threshold_decision": Target(working_days=3),
         "first_contact": None,
+        "reply": Target(working_days=2),
     },
 }
 

@@ -38,6 +38,8 @@ from haven.cases.queries import HistoryRow, history
 from haven.cases.services import open_text, time_left
 from haven.linking.models import Kind
 from haven.linking.services import LinkedReports, linked_reports
+from haven.reporting import conversation, notices
+from haven.reporting.models import MessageKind
 from haven.staff.forms import (
     ApproveForm,
     AssignForm,
@@ -161,6 +163,7 @@ def case_page(
     linked = [link.to_case if link.from_case_id == case.id else link.from_case for link in links]
     mentions = linked_reports(case=case)
     plan = _safety_plan(case)
+    turns = conversation.for_case(case)
     return render(
         request,
         "staff/case.html",
@@ -170,7 +173,11 @@ def case_page(
             "forms": forms_,
             "error": error,
             "has_errors": bool(error) or any(f.errors for f in forms_.values()),
-            "chronology": _chronology(case, plan, approvals),
+            "chronology": _chronology(case, plan, approvals, turns),
+            "turns": turns,
+            "turn_summary": turn_summary,
+            # A notice is only ever about a message: no messages, no notices to look for.
+            "failed_notices": notices.failed_notices(case) if turns else [],
             "actions_list": plan,
             "linked": linked,
             "mentions": mentions,
@@ -284,11 +291,13 @@ def _safety_plan(case: Case) -> SafetyPlan:
     ]
 
 
-def _chronology(case: Case, plan: SafetyPlan, approvals: list[Approval]) -> list[dict[str, Any]]:
+def _chronology(
+    case: Case, plan: SafetyPlan, approvals: list[Approval], turns: list[conversation.Turn]
+) -> list[dict[str, Any]]:
     """Everything that happened on the case, oldest first, with sealed texts opened.
 
-    ``plan`` and ``approvals`` are as the case page read them: each row is read, and each text
-    opened, once a page.
+    ``plan``, ``approvals`` and the conversation's ``turns`` are as the case page read them:
+    each row is read, and each text opened, once a page.
     """
     entries: list[dict[str, Any]] = [
         {"at": case.received_at, "what": _("Report received"), "who": "", "text": ""},
@@ -345,6 +354,15 @@ def _chronology(case: Case, plan: SafetyPlan, approvals: list[Approval]) -> list
                     "text": "",
                 }
             )
+    for turn in turns:
+        entries.append(
+            {
+                "at": turn.message.at,
+                "what": turn.message.get_kind_display(),
+                "who": turn.message.by.get_username() if turn.message.by else _("The reporter"),
+                "text": turn_summary(turn),
+            }
+        )
     if case.first_read_at:
         entries.append(
             {
@@ -355,6 +373,38 @@ def _chronology(case: Case, plan: SafetyPlan, approvals: list[Approval]) -> list
             }
         )
     return sorted(entries, key=lambda e: e["at"])
+
+
+def turn_summary(turn: conversation.Turn) -> str:
+    """One message of the conversation as the chronology's details."""
+    lines = [turn.text] if turn.text else []
+    if turn.danger_now:
+        lines.append(_("Says a child is in danger right now."))
+    for place in turn.platforms:
+        lines.append(
+            _("Where online: %(platform)s %(usernames)s")
+            % {"platform": place.get("platform", ""), "usernames": place.get("usernames", "")}
+        )
+    if turn.message.kind == MessageKind.CONTACT:
+        contact = turn.contact
+        if contact.get("contact_choice") == "yes":
+            given = [contact.get(k, "") for k in ("name", "phone", "email") if contact.get(k)]
+            lines.append(_("Contact details: %(given)s") % {"given": ", ".join(given)})
+            if contact.get("safe_times"):
+                lines.append(_("Safe to contact: %(when)s") % {"when": contact["safe_times"]})
+            lines.append(
+                _("A message may be left.")
+                if contact.get("leave_message") == "yes"
+                else _("Do not leave a message.")
+            )
+        else:
+            lines.append(_("Withdrew their contact details: reach them only through messages."))
+    if turn.message.raised_to:
+        lines.append(
+            _("Priority raised from %(from)s to %(to)s by what was added.")
+            % {"from": turn.message.raised_from, "to": turn.message.raised_to}
+        )
+    return "\n".join(lines)
 
 
 def _history_what(row: HistoryRow) -> str:
