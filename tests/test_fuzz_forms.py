@@ -14,6 +14,7 @@ The test client re-raises a view's exception, so a crash fails the test as surel
 from __future__ import annotations
 
 import itertools
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -23,6 +24,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -265,6 +267,71 @@ def test_random_mixtures_in_public_forms_give_no_5xx(audience: str) -> None:
     one_example()
 
 
+# --- A reporter checking on their report --------------------------------------------------------
+
+
+class ReporterVisit:
+    """A reporter past the check, on a report with a message waiting; signed in again whenever
+    an example ended the visit (its sign-out form, say)."""
+
+    def __init__(self, client: Client) -> None:
+        from haven.reporting import conversation
+        from haven.reporting.services import submit_report
+
+        receipt = submit_report(
+            audience="child",
+            answers={"what-happened": {"what_happened": "Someone keeps asking for photos."}},
+            submission_key=uuid.uuid4().hex,
+            received_at=timezone.now(),
+        )
+        self.client, self.report, self.code = client, receipt.report, receipt.followup_code
+        advisor = StaffUserFactory()
+        conversation.send_message(case=self.report.case, by=advisor, text="Are you safe?")
+        self.restore()
+
+    def restore(self) -> None:
+        from haven.reporting.models import ReporterSession
+
+        if not ReporterSession.objects.filter(report=self.report).exists():
+            answer = self.client.post(
+                reverse("reporting:check"),
+                {"reference": self.report.reference, "code": self.code},
+            )
+            assert answer.status_code == 302
+
+
+REPORTER_PAGES = ["/check/your-report/", "/check/your-report/add/", "/check/your-report/contact/"]
+
+
+@pytest.mark.django_db
+def test_no_hostile_value_in_any_form_of_a_reporters_visit_gives_a_5xx() -> None:
+    client = Client()
+    visit = ReporterVisit(client)
+    forms = _forms(client, REPORTER_PAGES)
+    actions = {f.action for f in forms}
+    assert {"/check/your-report/reply/", "/check/your-report/add/"} <= actions, actions
+    for form in forms:
+        for data in _hostile_grid(form):
+            visit.restore()
+            assert _send(client, form, data) < 500, (form.action, data)
+
+
+@pytest.mark.django_db
+def test_random_mixtures_in_a_reporters_forms_give_no_5xx() -> None:
+    client = Client()
+    visit = ReporterVisit(client)
+    forms = _forms(client, REPORTER_PAGES)
+
+    @RANDOM
+    @given(data=st.data())
+    def one_example(data: Any) -> None:
+        form, values = _draw(data, forms)
+        visit.restore()
+        assert _send(client, form, values) < 500, (form.action, values)
+
+    one_example()
+
+
 # --- The staff side --------------------------------------------------------------------------
 
 
@@ -279,6 +346,7 @@ def _staff_pages(case: Any) -> list[str]:
         reverse("staff:reports"),
         reverse("staff:queue"),
         reverse("staff:case", args=[case.id]),
+        reverse("staff:case_message", args=[case.id]),
         reverse("staff:report", args=[case.report_id]),
         reverse("staff:team"),
         reverse("staff:audit"),

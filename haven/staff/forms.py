@@ -23,6 +23,7 @@ from haven.cases.services import BULK_CLOSE_MAX
 from haven.core import govuk
 from haven.core.govuk import DatePartsField
 from haven.core.parsing import parse_uuid
+from haven.staff.message_templates import BY_SLUG
 from haven.triage.rules import Priority
 
 
@@ -156,7 +157,7 @@ class MessageForm(CaseVerbForm):
     """A message to the reporter, through their report's page; ``template`` is the one its
     words started from, if any (only for the audit trail)."""
 
-    template = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
+    template = forms.CharField(required=False, widget=forms.HiddenInput)
     text = forms.CharField(
         label=_("Message"),
         help_text=_(
@@ -170,6 +171,11 @@ class MessageForm(CaseVerbForm):
             "max_length": _("The message must be 5,000 characters or fewer"),
         },
     )
+
+    def clean_template(self) -> str:
+        """The template's name if it is one (anything else, however long, is none)."""
+        chosen = str(self.cleaned_data.get("template", ""))
+        return chosen if chosen in BY_SLUG else ""
 
 
 class ContactAttemptForm(CaseVerbForm):

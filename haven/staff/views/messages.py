@@ -39,13 +39,12 @@ def message(request: HttpRequest, case: Case) -> HttpResponse:
         form = MessageForm(request.POST, prefix="message", acting_for=holder)
         if form.is_valid():
             data = form.cleaned_data
-            template = data["template"] if data["template"] in BY_SLUG else ""
             try:
                 conversation.send_message(
                     case=case,
                     by=user,
                     text=data["text"],
-                    template=template,
+                    template=data["template"],
                     override_reason=form.override_reason,
                 )
             except services.CaseRuleBroken as exc:

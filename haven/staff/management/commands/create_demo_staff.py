@@ -66,6 +66,10 @@ class Command(BaseCommand):
             user.is_staff = user.is_active = True
             user.save()
             services.set_role(user=user, role=role)
+        # A made-up address (example.org is reserved), so that notices of a reporter's reply
+        # have somewhere to go in var/notices.log.
+        user.email = f"{username}@example.org"
+        user.save(update_fields=["email"])
         TOTPDevice.objects.filter(user=user).delete()
         TOTPDevice.objects.create(user=user, name=services.TOTP_NAME, confirmed=True)
         return password
