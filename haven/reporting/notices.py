@@ -147,7 +147,7 @@ def deliver(notification_id: str) -> str:
     """Send one notification; its state afterwards. What the task runs."""
     with transaction.atomic():
         notification = (
-            Notification.objects.select_for_update()
+            Notification.objects.select_for_update(of=("self",))
             .select_related("case", "case__report", "recipient")
             .filter(pk=notification_id)
             .first()
