@@ -59,7 +59,6 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -68,7 +67,11 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 # Run as a script, this folder comes first on sys.path, and its queue.py would stand in for the
 # standard library's queue module: put the project there instead, before anything imports.
+# (So nothing above may import the queue module: concurrent.futures does, and is imported later.)
 sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != HERE)]
+assert Path(getattr(sys.modules.get("queue"), "__file__", None) or ROOT).parent != HERE, (
+    "benchmarks/queue.py was imported as the standard library's queue module"
+)
 
 from benchmarks.queue import (  # noqa: E402 - needs the path above
     ADVISOR,
@@ -207,6 +210,7 @@ def new_report() -> tuple[Any, str]:
         submission_key=uuid.uuid4().hex,
         received_at=timezone.now(),
     )
+    assert receipt.followup_code is not None  # a new report is given one
     return receipt.report, receipt.followup_code
 
 
@@ -382,6 +386,8 @@ def measure_pages(
         "--error-logfile",
         str(log),
     ]
+    from concurrent.futures import ThreadPoolExecutor
+
     server = subprocess.Popen(command, cwd=ROOT)  # noqa: S603 - fixed command, loopback only
     try:
         wait_for(port, 60)
@@ -429,8 +435,9 @@ def explain(case_pk: str) -> dict[str, str]:
     }
 
 
-def bulk_messages(total: int, per_case: int) -> str:
-    """``total`` messages over other cases, ``per_case`` each, with ciphertext-sized filler."""
+def bulk_messages(total: int, per_case: int, mine: list[str]) -> str:
+    """``total`` messages over other cases, ``per_case`` each, with ciphertext-sized filler
+    (never opened: none of the benchmark's own cases, ``mine``, is given any)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -441,9 +448,11 @@ def bulk_messages(total: int, per_case: int) -> str:
             " SELECT gen_random_uuid(), c.id, c.received_at + g * interval '1 hour', 'reply',"
             "  NULL, 'bench', decode(repeat('ab', 360), 'hex'), decode(repeat('cd', 360), 'hex'),"
             "  NULL, '', ''"
-            " FROM (SELECT id, received_at FROM cases_case ORDER BY random() LIMIT %s) c"
+            " FROM (SELECT id, received_at FROM cases_case"
+            "  WHERE NOT (id = ANY(%s::uuid[]))"
+            "  ORDER BY random() LIMIT %s) c"
             " CROSS JOIN generate_series(1, %s) g",
-            [total // per_case, per_case],
+            [mine, total // per_case, per_case],
         )
         cursor.execute("ANALYZE")
     return f"{total:,} messages bulk-inserted over {total // per_case:,} other cases, then ANALYZE"
@@ -580,7 +589,8 @@ def run_backend(args: argparse.Namespace) -> None:
                 and args.other_messages
                 and connection.vendor == "postgresql"
             ):
-                notes.append(bulk_messages(args.other_messages, 10))
+                mine = [case_id(report) for report, _code in fixtures.values()]
+                notes.append(bulk_messages(args.other_messages, 10, mine))
             quiet, quiet_code = fixtures["quiet"]
             talk, talk_code = fixtures["talk"]
             replies, replies_code = fixtures["replies"]
@@ -664,11 +674,15 @@ def run_backend(args: argparse.Namespace) -> None:
                 "explain": plans,
                 "runs": runs,
             }
-            label = f"{size // 1000}k" if size % 1000 == 0 else str(size)
-            out = Path(f"{args.json_prefix}-{args.backend}-{label}.json")
+            out = result_path(args.json_prefix, args.backend, size)
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(json.dumps(result, indent=2) + "\n")
             print(f"  wrote {out}", flush=True)
+
+
+def result_path(prefix: str, backend: str, size: int) -> Path:
+    label = f"{size // 1000}k" if size % 1000 == 0 else str(size)
+    return Path(f"{prefix}-{backend}-{label}.json")
 
 
 # --- Printing -----------------------------------------------------------------------------------
@@ -764,7 +778,7 @@ def main() -> int:
             [sys.executable, __file__, *sys.argv[1:], "--backend", backend], check=True, cwd=ROOT
         )
     paths = [
-        Path(f"{args.json_prefix}-{backend}-{size // 1000}k.json")
+        result_path(args.json_prefix, backend, size)
         for backend in backends
         for size in (args.sizes if backend == "postgresql" else args.sqlite_sizes)
     ]

@@ -20,7 +20,7 @@ from haven.cases.models import Case
 from haven.reporting import conversation
 from haven.staff.forms import MessageForm
 from haven.staff.message_templates import BY_SLUG, TEMPLATES
-from haven.staff.views.case import acting_for, mark_saved, openable_case
+from haven.staff.views.case import acting_for, mark_saved, openable_case, turn_summary
 
 # How many of the latest turns the page shows above the message being written.
 RECENT_TURNS = 3
@@ -87,6 +87,7 @@ def message(request: HttpRequest, case: Case) -> HttpResponse:
                 for t in TEMPLATES
             ],
             "recent": turns[-RECENT_TURNS:],
+            "turn_summary": turn_summary,
             "closed": case.status == Status.CLOSED,
             "may_act": services.acting_for(case, user) is None or services.may_override(user),
             "nav": "queue",
