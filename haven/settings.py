@@ -457,9 +457,12 @@ def envparsed(name: str, parse: Callable[[str], _Parsed]) -> _Parsed:
 HAVEN_BANK_HOLIDAYS = envparsed("HAVEN_BANK_HOLIDAYS", parse_bank_holidays)
 # Overrides of the first-read, threshold-decision and first-contact targets per band (JSON).
 HAVEN_TIME_TARGETS = envparsed("HAVEN_TIME_TARGETS", parse_time_targets)
-# The organisation's own words for the starting messages to a reporter (JSON: {"read": "…"};
-# staff/message_templates.py names them).
-HAVEN_MESSAGE_TEMPLATES = envparsed("HAVEN_MESSAGE_TEMPLATES", parse_text_map)
+# The organisation's own words for the starting messages to a reporter (JSON: {"read": "…"}).
+# The names are staff/message_templates.py's (a test holds the two together).
+MESSAGE_TEMPLATE_NAMES = ("read", "question", "next", "closing")
+HAVEN_MESSAGE_TEMPLATES = envparsed(
+    "HAVEN_MESSAGE_TEMPLATES", lambda text: parse_text_map(text, names=MESSAGE_TEMPLATE_NAMES)
+)
 # Overrides of the band each triage rule raises a report to (JSON).
 HAVEN_TRIAGE_BANDS = envparsed("HAVEN_TRIAGE_BANDS", parse_triage_bands)
 

@@ -169,6 +169,12 @@ def _start(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[s
         ("HAVEN_BANK_HOLIDAYS", "2026-13-01", "HAVEN_BANK_HOLIDAYS"),
         ("HAVEN_TIME_TARGETS", '{"P1": {"first_read": "15x"}}', "HAVEN_TIME_TARGETS"),
         ("HAVEN_TRIAGE_BANDS", '{"no_such_rule": "P1"}', "HAVEN_TRIAGE_BANDS"),
+        (
+            "HAVEN_MESSAGE_TEMPLATES",
+            '{"raed": "Thank you for telling us."}',
+            "HAVEN_MESSAGE_TEMPLATES: unknown name 'raed': the names are read, question, next, closing",
+        ),
+        ("HAVEN_MESSAGE_TEMPLATES", '{"read": "  "}', "HAVEN_MESSAGE_TEMPLATES: must be a JSON"),
     ],
 )
 def test_a_bad_value_stops_the_server_with_a_clear_message(
@@ -186,6 +192,14 @@ def test_the_audiences_settings_knows_are_the_audiences_of_the_service() -> None
     from haven.triage.rules import Audience
 
     assert list(settings.AUDIENCES) == list(Audience.values)
+
+
+def test_the_message_templates_settings_knows_are_the_ones_advisors_see() -> None:
+    from django.conf import settings
+
+    from haven.staff.message_templates import TEMPLATES
+
+    assert settings.MESSAGE_TEMPLATE_NAMES == tuple(t.slug for t in TEMPLATES)
 
 
 def test_an_empty_list_means_none_while_empty_text_means_the_default(tmp_path: Path) -> None:

@@ -139,6 +139,15 @@ def test_an_advisor_message_reaches_an_anonymous_child_and_meets_first_contact(d
     assert AuditEvent.objects.filter(action="reporter.read_message").count() == 1
 
 
+def test_a_message_from_an_advisor_tells_the_reporter_the_report_has_been_read(db, advisor):
+    report, code = send()
+    browser = signed_in(report, code)
+    assert "Read by an advisor Not yet" in text_of(browser.get(YOURS))
+    conversation.send_message(case=case_of(report), by=advisor, text="We are here to help.")
+    # Nobody writes to the reporter without reading the report: "Not yet" would be a lie.
+    assert "Read by an advisor Yes" in text_of(browser.get(YOURS))
+
+
 def test_a_message_to_a_reporter_who_gave_a_phone_is_not_first_contact(db, advisor):
     report, _code = send(
         audience="parent", contact={"phone": "07700 900982", "leave_message": "no"}
@@ -333,6 +342,46 @@ def test_the_reporter_can_give_and_then_withdraw_contact_details(db, advisor):
     assert notices.reporter_contact(case) == notices.Contact()
     assert "We will contact you only through this page." in text_of(browser.get(YOURS))
     assert AuditEvent.objects.filter(action="reporter.contact_changed").count() == 2
+
+
+def test_a_contact_change_is_what_the_first_contact_rule_goes_by(db, advisor):
+    report, code = send()
+    browser = signed_in(report, code)
+    browser.post(
+        CONTACT, {"contact_choice": "yes", "phone": "07700 900 982", "leave_message": "no"}
+    )
+    report.refresh_from_db()
+    assert report.contactable is True
+    # Now they gave a phone, a message is one more way to reach them, not first contact.
+    conversation.send_message(case=case_of(report), by=advisor, text="We will call you.")
+    assert case_of(report).first_contact_at is None
+
+    browser.post(CONTACT, {"contact_choice": "no"})
+    report.refresh_from_db()
+    assert report.contactable is False
+    conversation.send_message(case=case_of(report), by=advisor, text="We will write here.")
+    assert case_of(report).first_contact_at is not None
+
+
+def test_the_contact_page_shows_the_current_choice_and_saves(db):
+    report, code = send()
+    browser = signed_in(report, code)
+    page = browser.get(CONTACT)
+    words = text_of(page)
+    assert "You did not give contact details, so we can only reach you through this page." in words
+    assert "follow-up code instead" not in words  # they have one already
+    assert "Save" in words and "Continue" not in words
+    browser.post(
+        CONTACT,
+        {
+            "contact_choice": "yes",
+            "email": "synthetic.reporter@example.org",
+            "leave_message": "yes",
+        },
+    )
+    again = browser.get(CONTACT).content.decode()
+    assert 'value="synthetic.reporter@example.org"' in again
+    assert 'name="contact_choice" type="radio" value="yes" checked' in again
 
 
 def test_a_bad_email_is_shown_again_and_stores_nothing(db):
@@ -562,3 +611,30 @@ def test_a_restricted_case_refuses_the_message_page_to_someone_not_named(db, adv
     assert staff.get(url).status_code == 403
     assert staff.post(url, {"message-text": "Hello"}).status_code == 403
     assert not Message.objects.exists()
+
+
+# --- What the reporter adds is linked like what they first wrote ---------------------------------
+
+
+def test_a_username_added_later_links_the_report_to_another_that_names_it(db):
+    from haven.cases.models import CaseLink
+    from haven.linking.models import IdentifierIndex
+
+    other, _ = send(
+        where={"platforms": [{"platform": "Instagram", "usernames": "synthetic_handle"}]}
+    )
+    report, code = send()
+    assert not CaseLink.objects.exists()
+    before = IdentifierIndex.objects.filter(report_id=report.id).count()
+
+    browser = signed_in(report, code)
+    browser.post(ADD, {"platform": "Instagram", "usernames": "@Synthetic_Handle"})
+    browser.post(ADD, {"platform": "Instagram", "usernames": "synthetic_handle"})  # again: once
+
+    assert IdentifierIndex.objects.filter(report_id=report.id).count() == before + 1
+    link = CaseLink.objects.get()
+    assert (link.from_case.report_id, link.to_case.report_id) == (report.id, other.id)
+    assert (link.by, link.reason) == (None, "identifier:username")
+    assert (
+        AuditEvent.objects.filter(action="case.identifier_match", report_id=other.id).count() == 1
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 
 # The largest primary key a table holds (a 64-bit integer): anything larger is no row's id.
 MAX_ID = 2**63 - 1
@@ -35,11 +36,12 @@ def parse_uuid(value: object) -> uuid.UUID | None:
         return None
 
 
-def parse_text_map(text: str) -> dict[str, str]:
-    """A setting's JSON object of names to words ({"read": "Our words"}); {} when empty.
+def parse_text_map(text: str, *, names: Sequence[str]) -> dict[str, str]:
+    """A setting's JSON object of some of ``names`` to words ({"read": "Our words"}); {} when
+    empty.
 
-    Raises ValueError, with what is wrong, for anything else: settings turn it into an
-    ImproperlyConfigured at start-up, so a typo never reaches a page.
+    Raises ValueError, with what is wrong, for anything else (an unknown name included):
+    settings turn it into an ImproperlyConfigured at start-up, so a typo never reaches a page.
     """
     if not text.strip():
         return {}
@@ -51,4 +53,7 @@ def parse_text_map(text: str) -> dict[str, str]:
         isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items()
     ):
         raise ValueError('must be a JSON object of names to words, like {"read": "Thank you"}')
+    unknown = sorted(set(value) - set(names))
+    if unknown:
+        raise ValueError(f"unknown name {unknown[0]!r}: the names are {', '.join(names)}")
     return value

@@ -134,6 +134,25 @@ def index_report(*, case: Case, answers: Answers) -> list[IdentifierIndex]:
     return rows
 
 
+def index_added(*, case: Case, answers: Answers) -> list[CaseLink]:
+    """What the reporter added later (``answers`` in the journey's shape): its identifiers
+    indexed beside the report's own (each once; MAX_IDENTIFIERS_PER_REPORT in all), then the
+    case linked as a new report is (``link_new_report``) to the open cases it now shares one
+    with. Run it in the transaction that stores what was added, after its audit event, which
+    holds the chain's head as a submission does."""
+    have = set(_own_identifiers(case))
+    room = MAX_IDENTIFIERS_PER_REPORT - len(have)
+    rows = [
+        row
+        for row in identifier_rows(case=case, answers=answers)
+        if (row.kind, row.digest, row.platform) not in have
+    ][: max(room, 0)]
+    if not rows:
+        return []
+    IdentifierIndex.objects.bulk_create(rows)
+    return link_new_report(case=case)
+
+
 @dataclass(frozen=True)
 class _Match:
     kind: str

@@ -217,8 +217,12 @@ class Progress:
     now: str  # what is happening now, in the reporter's words
 
 
-def progress(report: Report) -> Progress:
-    """Where the report has got to, in words for the person who sent it (not staff states)."""
+def progress(report: Report, *, written_to: bool = False) -> Progress:
+    """Where the report has got to, in words for the person who sent it (not staff states).
+
+    ``written_to``: an advisor has sent them a message, which nobody does without reading the
+    report, whether or not they opened it on its own page first.
+    """
     case = Case.objects.filter(report_id=report.id).only("status", "first_read_at").first()
     status = case.status if case is not None else Status.NEW
     child = report.audience == "child"
@@ -251,6 +255,6 @@ def progress(report: Report) -> Progress:
         )
     return Progress(
         received_at=report.received_at,
-        read=case is not None and case.first_read_at is not None,
+        read=written_to or (case is not None and case.first_read_at is not None),
         now=str(now),
     )

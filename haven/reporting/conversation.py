@@ -32,9 +32,11 @@ from haven.audit.actions import Action
 from haven.audit.services import record_event
 from haven.cases import services as cases
 from haven.cases.models import Case
+from haven.linking.services import index_added
 from haven.reporting import notices
 from haven.reporting.checking import Visit
 from haven.reporting.models import Message, MessageKind, Report
+from haven.sealing.keystore import keystore
 from haven.sealing.services import (
     SealBroken,
     open_as_reporter,
@@ -138,8 +140,15 @@ class Turn:
 def for_case(case: Case) -> list[Turn]:
     """The whole conversation, oldest first, from the organisation's copies (staff tier)."""
     messages = Message.objects.filter(case=case).select_related("by").order_by("at", "id")
+    # One store for the whole conversation: it reads each key file once, not once a message.
+    store = keystore()
     return [
-        Turn(m, open_sealed(record_id=str(m.id), key_id=m.key_id, ciphertext=bytes(m.sealed)))
+        Turn(
+            m,
+            open_sealed(
+                record_id=str(m.id), key_id=m.key_id, ciphertext=bytes(m.sealed), store=store
+            ),
+        )
         for m in messages
     ]
 
@@ -207,6 +216,27 @@ def current_contact(turns: list[Turn]) -> dict[str, str] | None:
     return changes[-1].contact if changes else None
 
 
+def last_contact(visit: Visit) -> dict[str, str] | None:
+    """``current_contact`` without opening (or marking read) the rest of the conversation."""
+    latest = (
+        Message.objects.filter(case__report_id=visit.report.id, kind=MessageKind.CONTACT)
+        .only("id", "reporter_sealed")
+        .order_by("-at", "-id")
+        .first()
+    )
+    if latest is None:
+        return None
+    try:
+        contents = open_as_reporter(
+            private_key=reporter_key(visit),
+            record_id=str(latest.id),
+            ciphertext=bytes(latest.reporter_sealed),
+        )
+    except SealBroken:
+        return None
+    return Turn(latest, contents).contact
+
+
 def _from_reporter(
     visit: Visit, *, kind: str, action: Action, contents: dict[str, Any]
 ) -> tuple[Case, Message]:
@@ -265,6 +295,10 @@ def add_information(
         if raised is not None:
             message.raised_from, message.raised_to = raised
             message.save(update_fields=["raised_from", "raised_to"])
+        index_added(
+            case=case,
+            answers={"where": {"platforms": platforms}, "what-happened": {"what_happened": text}},
+        )
     return message
 
 
@@ -275,9 +309,15 @@ def change_contact(visit: Visit, answers: dict[str, Any]) -> Message:
         name: str(answers.get(name) or "")
         for name in ("contact_choice", "name", "phone", "email", "safe_times", "leave_message")
     }
-    return _from_reporter(
-        visit,
-        kind=MessageKind.CONTACT,
-        action=Action.REPORTER_CONTACT_CHANGED,
-        contents={"contact": contact},
-    )[1]
+    with transaction.atomic():
+        # What the first-contact rule goes by (``cases.services.message_reporter``).
+        Report.objects.filter(pk=visit.report.id).update(
+            contactable=contact["contact_choice"] == "yes"
+        )
+        visit.report.contactable = contact["contact_choice"] == "yes"
+        return _from_reporter(
+            visit,
+            kind=MessageKind.CONTACT,
+            action=Action.REPORTER_CONTACT_CHANGED,
+            contents={"contact": contact},
+        )[1]

@@ -950,7 +950,7 @@ class AddInformationForm(PlatformQuestion):
         10_000,
         rows=8,
         too_long=_("What you add must be 10,000 characters or fewer"),
-        label=_("What do you want to add? (optional)"),
+        label=_("What do you want to add?"),
     )
     danger_now = DangerQuestion.base_fields["danger_now"]
     field_order = ["text", "danger_now", "platform", "usernames"]
@@ -958,14 +958,18 @@ class AddInformationForm(PlatformQuestion):
         **PlatformQuestion.wording,
         **DangerQuestion.wording,
         "text": {
-            "label": Words(_("What do you want to add? (optional)")),
+            # Not "(optional)": it is the page's question, though where it happened online
+            # alone, or that a child is in danger now, is enough (``clean``).
+            "label": Words(_("What do you want to add?")),
             "hint": Words(
-                _("Something you have remembered, or something that has happened since."),
+                _(
+                    "Something you have remembered, or something that has happened since. You can leave this empty if you only want to tell us where it happened online."
+                ),
                 child=_(
-                    "Something you have remembered, or something that has happened since. Nothing you say will get you into trouble."
+                    "Something you have remembered, or something that has happened since. Nothing you say will get you into trouble. You can leave this empty if you only want to tell us where it happened online."
                 ),
                 child_friend=_(
-                    "Something you have remembered, or something that has happened since."
+                    "Something you have remembered, or something that has happened since. You can leave this empty if you only want to tell us where it happened online."
                 ),
             ),
         },

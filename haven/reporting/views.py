@@ -564,15 +564,31 @@ def _report_page(
         "reporting/your_report.html",
         {
             "report": visit.report,
-            "progress": checking.progress(visit.report),
+            "progress": checking.progress(
+                visit.report, written_to=any(not turn.from_reporter for turn in turns)
+            ),
             "turns": turns,
-            "contact": conversation.current_contact(turns),
+            "contact_now": _contact_now(visit.report, conversation.current_contact(turns)),
             "form": reply_form or ReplyForm(),
             "has_errors": bool(reply_form is not None and reply_form.errors),
             "done": str(DONE[done]) if done in DONE else "",
             "minutes": settings.HAVEN_CHECK_IDLE_SECONDS // 60,
         },
     )
+
+
+def _contact_now(report: Report, contact: dict[str, str] | None) -> str:
+    """How we may reach the reporter now, in their words: what they last gave on their report's
+    page (``contact``), else what the report says."""
+    if contact is not None:
+        if contact.get("contact_choice") != "yes":
+            return _("We will contact you only through this page.")
+        if contact.get("leave_message") == "yes":
+            return _("You have given us a way to contact you. We may leave a message.")
+        return _("You have given us a way to contact you. We will not leave a message.")
+    if report.contactable:
+        return _("You gave us contact details when you sent your report.")
+    return _("You did not give contact details, so we can only reach you through this page.")
 
 
 @require_POST
@@ -615,7 +631,14 @@ def change_contact(request: HttpRequest, visit: checking.Visit) -> HttpResponse:
     """Give, change or withdraw a phone number or email, and whether a message may be left:
     the journey's own contact question."""
     audience = visit.report.audience
-    form = ContactQuestion(request.POST or None, audience=audience)
+    # What they gave last, to change; the journey's own answers are sealed to the organisation.
+    current = conversation.last_contact(visit)
+    form = ContactQuestion(request.POST or None, audience=audience, initial=current or {})
+    # They have their code already: the journey's hint about getting one would mislead.
+    form.fields["contact_choice"].item_hints = {  # type: ignore[attr-defined]
+        "no": _("We will reach you only through your report's page, with your reference and code.")
+    }
+    form.fields["contact_choice"].help_text = _contact_now(visit.report, current)
     if request.method == "POST" and form.is_valid():
         conversation.change_contact(visit, form.cleaned_data)
         return redirect(_your_report("contact"))
@@ -627,6 +650,7 @@ def change_contact(request: HttpRequest, visit: checking.Visit) -> HttpResponse:
             "has_errors": bool(form.errors),
             "back_url": _your_report(),
             "action": reverse("reporting:change_contact"),
+            "button": _("Save"),
         },
     )
 

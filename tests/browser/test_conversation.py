@@ -192,6 +192,10 @@ def test_a_child_and_an_advisor_write_to_each_other_through_the_report(
     expect(turns).to_contain_text(template_words)
     expect(turns).to_contain_text(FIRST_MESSAGE_ADDED)
     expect(turns).not_to_contain_text("advisor-conversation")  # the child is not told who
+    # Nobody writes to the child without reading the report first.
+    expect(page.locator(".govuk-summary-list")).to_contain_text(
+        re.compile(r"Read by an advisor\s*Yes")
+    )
     expect(
         page.get_by_text("You did not give contact details, so we can only reach you")
     ).to_be_visible()
@@ -219,7 +223,7 @@ def test_a_child_and_an_advisor_write_to_each_other_through_the_report(
     child.press("Add to my report")
     child.expect_error(
         "Write what you want to add, or where it happened online",
-        child.field("What do you want to add? (optional)"),
+        child.field("What do you want to add?"),
     )
     check(page, "add to your report, nothing written")
     screenshot(page, "add-error")
@@ -237,6 +241,10 @@ def test_a_child_and_an_advisor_write_to_each_other_through_the_report(
     page.get_by_role("link", name="Change how we can contact you").click()
     child.heading("How can we contact you?")
     expect(page).to_have_title(re.compile(r"^Change how we can contact you"))
+    expect(
+        page.get_by_text("You did not give contact details, so we can only reach you")
+    ).to_be_visible()
+    expect(page.get_by_role("button", name="Save")).to_be_visible()
     check(page, "change how we can contact you")
     screenshot(page, "contact")
 
