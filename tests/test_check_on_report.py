@@ -246,3 +246,14 @@ def test_the_reporter_side_needs_no_private_key(client, sent, public_only_keys):
     assert not list(public_only_keys.glob("*.private"))
     signed_in(client, sent)
     assert client.get(YOURS).status_code == 200
+
+
+def test_a_right_pair_is_checked_in_one_read_of_the_report(sent, django_assert_num_queries):
+    report, code = sent
+    # The report (once: the visit starts with that row), the failure counters of both buckets,
+    # and the audit event with the chain's head (read, event, head moved), in two savepoints.
+    with django_assert_num_queries(9) as queries:
+        checked = checking.check(reference=report.reference, code=code, address_bucket="b")
+    assert checked.outcome == checking.Outcome.ACCEPTED and checked.report == report
+    reads = [q["sql"] for q in queries.captured_queries if 'FROM "reporting_report"' in q["sql"]]
+    assert len(reads) == 1

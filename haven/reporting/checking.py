@@ -98,11 +98,8 @@ def check(*, reference: str, code: str, address_bucket: str) -> Checked:
     now = timezone.now()
     start = _window_start(now)
     with transaction.atomic():
-        report = (
-            Report.objects.filter(reference=canonical).only("id", "followup_verifier").first()
-            if canonical
-            else None
-        )
+        # The whole row, once: a right pair starts a visit with it.
+        report = Report.objects.filter(reference=canonical).first() if canonical else None
         report_id = report.id if report is not None else None
         counts = _failures(buckets, start)
         limited = counts.get(buckets[0], 0) >= settings.HAVEN_CHECK_FAILURES_PER_ADDRESS or (
@@ -127,7 +124,7 @@ def check(*, reference: str, code: str, address_bucket: str) -> Checked:
             return Checked(Outcome.WRONG)
         assert report is not None  # right implies a report
         record_event(action=Action.REPORTER_CHECKED, report_id=report.id)
-    return Checked(Outcome.ACCEPTED, Report.objects.get(pk=report.id))
+    return Checked(Outcome.ACCEPTED, report)
 
 
 # --- The visit after the code was accepted -----------------------------------------------------
