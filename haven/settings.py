@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from haven.core.parsing import parse_text_map
 from haven.triage.rules import (
     Audience,
+    Target,
     parse_bank_holidays,
     parse_time_targets,
     parse_triage_bands,
@@ -160,6 +161,7 @@ INSTALLED_APPS = [
     "haven.triage",
     "haven.cases",
     "haven.linking",
+    "haven.referrals",
     "haven.staff",
     "haven.accounts",
     "haven.notify",
@@ -492,6 +494,35 @@ def parse_approvals(text: str) -> dict[str, bool]:
 
 
 HAVEN_APPROVALS = envparsed("HAVEN_APPROVALS", parse_approvals)
+
+# --- Referrals to partner agencies --------------------------------------------------------------
+# Which referrals a supervisor approves before they are sent: all, not_p1 (a P1 case's referral
+# goes at once, and a supervisor reviews it afterwards) or none.
+HAVEN_REFERRAL_APPROVAL = envstr("HAVEN_REFERRAL_APPROVAL", "not_p1")
+if HAVEN_REFERRAL_APPROVAL not in ("all", "not_p1", "none"):
+    raise ImproperlyConfigured("HAVEN_REFERRAL_APPROVAL must be all, not_p1 or none")
+
+
+def parse_acknowledge_targets(text: str) -> dict[str, Target]:
+    """How soon an agency acknowledges a referral: {"urgent": "4h", "standard": "1wd"}, either
+    left out keeping its default (Working Together 2023: one working day)."""
+    targets = {"urgent": Target.parse("4h"), "standard": Target.parse("1wd")}
+    if not text.strip():
+        return targets
+    try:
+        given = json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"not JSON ({exc})") from exc
+    if not isinstance(given, dict):
+        raise ValueError('must be an object such as {"urgent": "2h"}')
+    for name, value in given.items():
+        if name not in targets:
+            raise ValueError(f"unknown target {name!r} (they are urgent, standard)")
+        targets[name] = Target.parse(value)
+    return targets
+
+
+HAVEN_REFERRAL_ACKNOWLEDGE = envparsed("HAVEN_REFERRAL_ACKNOWLEDGE", parse_acknowledge_targets)
 
 # --- Staff sign-in: throttling, lockout, second factor ------------------------------------------
 # A username tried from one address is locked out after this many wrong passwords in a row, for

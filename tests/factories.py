@@ -156,3 +156,27 @@ def submitted_case(
 ) -> Any:
     """A report sent through ``submit_report`` (quicker than the journey over HTTP), as its case."""
     return CaseFactory(audience=audience, narrative=narrative, client_bucket=client_bucket)
+
+
+class PartnerAgencyFactory(factory.django.DjangoModelFactory):
+    """A partner agency in the directory: children's social care reached through the portal."""
+
+    class Meta:
+        model = "referrals.PartnerAgency"
+
+    name = factory.Sequence(lambda n: f"Example Borough Children's Services {n}")
+    kind = "social_care"
+    areas = factory.LazyFunction(lambda: ["Example Borough"])
+    out_of_hours = "Emergency duty team 0300 555 0000"
+
+
+def partner_user(agency: Any, **kwargs: Any) -> Any:
+    """A user of ``agency``: a staff account with the partner role, a member of it."""
+    import uuid
+
+    from haven.referrals.models import PartnerMembership
+
+    kwargs.setdefault("username", f"partner-{uuid.uuid4().hex[:8]}")
+    user = StaffUserFactory(role="partner", **kwargs)
+    PartnerMembership.objects.create(user=user, agency=agency)
+    return user

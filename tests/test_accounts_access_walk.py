@@ -141,8 +141,13 @@ SECOND_FACTOR_PAGES = {
 
 
 def _home(who: str) -> str:
-    """Where a verified session starts: the queue, or for administrators the team page."""
-    return reverse("staff:queue") if who != Role.ADMINISTRATOR else reverse("staff:team")
+    """Where a verified session starts: the queue, for administrators the team page, for a
+    partner agency's user their account (until the partner portal is built)."""
+    if who == Role.ADMINISTRATOR:
+        return reverse("staff:team")
+    if who == Role.PARTNER:
+        return reverse("staff:account:home")
+    return reverse("staff:queue")
 
 
 @pytest.mark.django_db

@@ -175,6 +175,17 @@ def _start(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[s
             "HAVEN_MESSAGE_TEMPLATES: unknown name 'raed': the names are read, question, next, closing",
         ),
         ("HAVEN_MESSAGE_TEMPLATES", '{"read": "  "}', "HAVEN_MESSAGE_TEMPLATES: must be a JSON"),
+        ("HAVEN_REFERRAL_APPROVAL", "sometimes", "HAVEN_REFERRAL_APPROVAL must be all, not_p1"),
+        (
+            "HAVEN_REFERRAL_ACKNOWLEDGE",
+            '{"urgent": "soon"}',
+            "HAVEN_REFERRAL_ACKNOWLEDGE: time target 'soon' must look like 15m, 4h or 2wd",
+        ),
+        (
+            "HAVEN_REFERRAL_ACKNOWLEDGE",
+            '{"slow": "1wd"}',
+            "HAVEN_REFERRAL_ACKNOWLEDGE: unknown target 'slow'",
+        ),
     ],
 )
 def test_a_bad_value_stops_the_server_with_a_clear_message(

@@ -16,6 +16,8 @@ class Role(models.TextChoices):
     ADVISOR = "advisor", _("Child Protection Advisor")
     SUPERVISOR = "supervisor", _("Supervisor")
     ADMINISTRATOR = "administrator", _("Administrator")
+    # A user of a partner agency: signs in as staff do, sees only the referrals sent to it.
+    PARTNER = "partner", _("Partner agency user")
 
 
 # What each permission lets a person do, in plain words (shown on the account page).
@@ -32,9 +34,13 @@ DESCRIPTIONS: dict[str, Any] = {
     "team.view": _("see the team's workload"),
     "audit.view": _("read the audit trail"),
     "accounts.manage": _("create staff accounts, change roles and reset sign-in methods"),
+    "referrals.make": _("refer cases to partner agencies, choosing what is shared and why"),
+    "referrals.approve": _("approve or return another advisor's referral"),
+    "agencies.manage": _("keep the directory of partner agencies"),
+    "referrals.partner": _("read and answer the referrals sent to your agency"),
 }
 
-_ADVISOR = frozenset({"account.own", "reports.view", "cases.view", "cases.work"})
+_ADVISOR = frozenset({"account.own", "reports.view", "cases.view", "cases.work", "referrals.make"})
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADVISOR: _ADVISOR,
@@ -47,9 +53,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "cases.bulk_close",
         "team.view",
         "audit.view",
+        "referrals.approve",
     },
     # Administrators look after accounts and configuration; they do not read reports or cases.
-    Role.ADMINISTRATOR: frozenset({"account.own", "accounts.manage", "team.view", "audit.view"}),
+    Role.ADMINISTRATOR: frozenset(
+        {"account.own", "accounts.manage", "team.view", "audit.view", "agencies.manage"}
+    ),
+    # Nothing of the service's own work: their agency's referrals and their own sign-in.
+    Role.PARTNER: frozenset({"account.own", "referrals.partner"}),
 }
 
 KNOWN = frozenset(DESCRIPTIONS)

@@ -69,6 +69,30 @@ class Action(models.TextChoices):
     # Finding a case by its reference (H2, issue 7): the outcome, never the words typed.
     CASE_SEARCHED = "case.searched", _("Case searched for")
 
+    # Referrals to partner agencies (issue 9): each move, what was shared, every opening.
+    REFERRAL_DRAFTED = "referral.drafted", _("Referral drafted")
+    REFERRAL_SAVED = "referral.saved", _("Referral draft changed")
+    REFERRAL_SUBMITTED = "referral.submitted", _("Referral sent for approval")
+    REFERRAL_APPROVED = "referral.approved", _("Referral approved")
+    REFERRAL_RETURNED = "referral.returned", _("Referral returned to its advisor")
+    REFERRAL_SENT = "referral.sent", _("Referral sent")
+    REFERRAL_REVIEWED = "referral.reviewed", _("Urgent referral reviewed after sending")
+    REFERRAL_ACKNOWLEDGED = "referral.acknowledged", _("Referral acknowledged")
+    REFERRAL_ACCEPTED = "referral.accepted", _("Referral accepted")
+    REFERRAL_DECLINED = "referral.declined", _("Referral declined")
+    REFERRAL_INFORMATION_REQUESTED = (
+        "referral.information_requested",
+        _("More information asked for"),
+    )
+    REFERRAL_CLOSED = "referral.closed", _("Referral closed")
+    REFERRAL_REVOKED = "referral.revoked", _("Referral revoked")
+    REFERRAL_OPENED = "referral.opened", _("Referral opened by the agency")
+    REFERRAL_REFUSED = "referral.refused", _("Referral action refused")
+    REFERRAL_PARTNER_REFERENCE = "referral.partner_reference", _("Agency's reference recorded")
+    REFERRAL_EXPORTED = "referral.exported", _("Referral downloaded")
+    AGENCY_SAVED = "agency.saved", _("Partner agency added or changed")
+    AGENCIES_IMPORTED = "agencies.imported", _("Partner agencies imported")
+
     # Staff: signing in and out, the second factor, accounts, refusals.
     STAFF_SIGNED_IN = "staff.signed_in", _("Signed in")
     STAFF_SIGNED_OUT = "staff.signed_out", _("Signed out")

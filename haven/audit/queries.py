@@ -71,6 +71,9 @@ KIND_RULES: tuple[KindRule, ...] = (
         ("staff",),
     ),
     KindRule("conversation", _("Messages and notices"), ("",), ("message", "notice")),
+    KindRule(
+        "referrals", _("Referrals and partner agencies"), ("",), ("referral", "agency", "agencies")
+    ),
     KindRule("refusals", _("Refusals"), ("refused", "failed", "denied")),
     KindRule("reporters", _("Reporters checking, replying and adding"), ("",), ("reporter",)),
     KindRule("decisions", _("Decisions"), ("threshold", "status", "priority", "decid")),
