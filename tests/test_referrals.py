@@ -432,3 +432,56 @@ def test_a_standard_referral_is_due_for_acknowledgement_in_one_working_day(sent)
 
     assert sent.urgent is False
     assert sent.acknowledge_due == add_working_days(sent.sent_at, 1)
+
+
+# --- Notices with no content -----------------------------------------------------------------
+
+
+def test_a_sent_referral_tells_the_agency_and_the_agencys_moves_tell_the_advisor(
+    advisor, agency, settings
+):
+    from haven.reporting.models import Notification
+
+    settings.HAVEN_REFERRAL_APPROVAL = "none"
+    member = partner_user(agency, email="duty.team@example.org")
+    partner_user(agency, email="")  # no address: nothing to send
+    referral = ready(
+        services.draft_referral(case=a_case(advisor), agency=agency, by=advisor), advisor
+    )
+    services.send_referral(referral=referral, by=advisor)
+    told = list(Notification.objects.values_list("kind", "recipient", "referral", "message"))
+    assert told == [("partner_referral", member.pk, referral.id, None)]
+
+    services.acknowledge(referral=referral, by=member)
+    last = Notification.objects.order_by("-created_at").first()
+    assert (last.kind, last.recipient) == ("advisor_referral", advisor)
+
+    services.revoke(referral=referral, by=advisor, reason="Sent by mistake.")
+    assert Notification.objects.count() == 2  # a withdrawn referral is not announced
+
+
+def test_the_worker_sends_a_referral_notice_naming_nothing(advisor, agency, settings, monkeypatch):
+    from django.core.management import call_command
+
+    from haven.notify.notifiers import words
+    from haven.reporting import notices
+
+    sent: list[Any] = []
+
+    class Fake:
+        def send(self, notice: Any) -> str:
+            sent.append(notice)
+            return ""
+
+    monkeypatch.setattr(notices, "notifier", lambda: Fake())
+    settings.HAVEN_REFERRAL_APPROVAL = "none"
+    partner_user(agency, email="duty.team@example.org")
+    referral = ready(
+        services.draft_referral(case=a_case(advisor), agency=agency, by=advisor), advisor
+    )
+    services.send_referral(referral=referral, by=advisor)
+    call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0")
+    assert [(n.kind.value, n.to) for n in sent] == [("partner_referral", "duty.team@example.org")]
+    subject, body = words(sent[0].kind)
+    assert body == "There is a referral for your team. Sign in to read it."
+    assert "abuse" not in (subject + body).lower()

@@ -43,6 +43,10 @@ class Kind(models.TextChoices):
     REPORTER_UPDATE = "reporter_update", _("An update for a reporter")
     # To the advisor who holds a case, when the reporter replies or adds information.
     ADVISOR_REPLY = "advisor_reply", _("A reply for an advisor")
+    # To the users of a partner agency: a referral sent to it, or an answer to its question.
+    PARTNER_REFERRAL = "partner_referral", _("A referral for a partner agency")
+    # To the advisor who made a referral, when the agency acts on it or asks something.
+    ADVISOR_REFERRAL = "advisor_referral", _("News of a referral for an advisor")
 
 
 @dataclass(frozen=True)
@@ -78,9 +82,13 @@ class Notifier(Protocol):
 
 def words(kind: Kind) -> tuple[str, str]:
     """The subject and body of a notice of ``kind`` sent by email (a text message: the body)."""
-    if kind == Kind.REPORTER_UPDATE:
-        return settings.HAVEN_NOTICE_SUBJECT, settings.HAVEN_NOTICE_REPORTER_TEXT
-    return settings.HAVEN_NOTICE_SUBJECT, settings.HAVEN_NOTICE_ADVISOR_TEXT
+    body = {
+        Kind.REPORTER_UPDATE: settings.HAVEN_NOTICE_REPORTER_TEXT,
+        Kind.ADVISOR_REPLY: settings.HAVEN_NOTICE_ADVISOR_TEXT,
+        Kind.PARTNER_REFERRAL: settings.HAVEN_NOTICE_PARTNER_TEXT,
+        Kind.ADVISOR_REFERRAL: settings.HAVEN_NOTICE_ADVISOR_REFERRAL_TEXT,
+    }[kind]
+    return settings.HAVEN_NOTICE_SUBJECT, body
 
 
 def shortened(notice: Notice) -> str:
@@ -167,6 +175,11 @@ NOTIFY_TEMPLATE_SETTINGS = {
     (Kind.REPORTER_UPDATE.value, Channel.EMAIL.value): "HAVEN_NOTIFY_TEMPLATE_REPORTER_EMAIL",
     (Kind.REPORTER_UPDATE.value, Channel.SMS.value): "HAVEN_NOTIFY_TEMPLATE_REPORTER_SMS",
     (Kind.ADVISOR_REPLY.value, Channel.EMAIL.value): "HAVEN_NOTIFY_TEMPLATE_ADVISOR_EMAIL",
+    (Kind.PARTNER_REFERRAL.value, Channel.EMAIL.value): "HAVEN_NOTIFY_TEMPLATE_PARTNER_EMAIL",
+    (
+        Kind.ADVISOR_REFERRAL.value,
+        Channel.EMAIL.value,
+    ): "HAVEN_NOTIFY_TEMPLATE_ADVISOR_REFERRAL_EMAIL",
 }
 
 NOTIFIERS = ("console", "smtp", "govuk_notify")

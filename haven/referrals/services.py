@@ -26,6 +26,7 @@ from haven.audit.actions import Action
 from haven.audit.services import record_event
 from haven.cases.lifecycle import Status
 from haven.cases.models import Case
+from haven.notify.notifiers import Kind as NoticeKind
 from haven.referrals import sections
 from haven.referrals.lifecycle import WITH_PARTNER, Side, State, move
 from haven.referrals.models import (
@@ -37,6 +38,7 @@ from haven.referrals.models import (
     ReferralEvent,
     ReferralMessage,
 )
+from haven.reporting import notices
 from haven.reporting.models import Report
 from haven.sealing.services import open_sealed, seal
 from haven.triage.rules import Priority
@@ -458,7 +460,28 @@ def _move(current: Referral, to: str, *, by: User, reason: str = "") -> str:
         fields += ["sent_at", "sent_by", "acknowledge_due"]
     current.save(update_fields=fields)
     _event(ARRIVAL[to], current, by=by, **{"from": frm}, **detail)
+    _tell(current, side=step.side, to=to)
     return ""
+
+
+def _tell(current: Referral, *, side: str, to: str) -> None:
+    """Notices with no content, in the move's transaction: the agency's users when a referral
+    reaches them or their question is answered; the advisor when the agency acts."""
+    if side == Side.PARTNER:
+        advisor = current.case.assigned_to or current.created_by
+        users: list[User] = [advisor]
+        kind = NoticeKind.ADVISOR_REFERRAL
+    elif to in (State.SENT, State.ACKNOWLEDGED):
+        users = [
+            m.user
+            for m in PartnerMembership.objects.select_related("user").filter(
+                agency_id=current.agency_id
+            )
+        ]
+        kind = NoticeKind.PARTNER_REFERRAL
+    else:
+        return
+    notices.notify_users(current.case, referral_id=current.id, kind=kind, users=users)
 
 
 def _simple_move(referral: Referral, to: str, *, by: User, reason: str = "") -> Referral:

@@ -232,7 +232,14 @@ class Notification(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="notifications")
-    message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="notifications")
+    # What it is about: a message of the conversation, or a referral (by name: referrals sit
+    # above reporting). One or the other.
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.PROTECT, related_name="notifications"
+    )
+    referral = models.ForeignKey(
+        "referrals.Referral", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     kind = models.CharField(max_length=20, choices=NoticeKind.choices)
     channel = models.CharField(max_length=8, choices=NoticeChannel.choices)
     # The advisor told; None for the reporter.
@@ -247,6 +254,13 @@ class Notification(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["case", "created_at"], name="notification_case")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(message__isnull=False, referral__isnull=True)
+                | models.Q(message__isnull=True, referral__isnull=False),
+                name="notification_about_one_thing",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} by {self.channel}: {self.state}"

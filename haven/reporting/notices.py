@@ -15,10 +15,12 @@ not sent, with a reason naming no one, and the case page shows it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
@@ -96,12 +98,19 @@ def _enqueue(notification: Notification, *, after: timedelta | None = None) -> N
 
 
 def _create(
-    case: Case, message: Message, *, kind: Kind, channel: Channel, recipient_id: int | None = None
+    case: Case,
+    message: Message | None,
+    *,
+    kind: Kind,
+    channel: Channel,
+    recipient_id: int | None = None,
+    referral_id: Any = None,
 ) -> Notification:
     now = timezone.now()
     notification = Notification.objects.create(
         case=case,
         message=message,
+        referral_id=referral_id,
         kind=kind,
         channel=channel,
         recipient_id=recipient_id,
@@ -130,6 +139,25 @@ def notify_advisor(case: Case, message: Message) -> Notification | None:
     return _create(
         case, message, kind=Kind.ADVISOR_REPLY, channel=Channel.EMAIL, recipient_id=holder.pk
     )
+
+
+def notify_users(
+    case: Case, *, referral_id: Any, kind: Kind, users: Iterable[User]
+) -> list[Notification]:
+    """A notice about a referral to each of ``users`` who is active and has an email address
+    (a partner agency's users, or the advisor who made it); inside the move's transaction."""
+    return [
+        _create(
+            case,
+            None,
+            kind=kind,
+            channel=Channel.EMAIL,
+            recipient_id=user.pk,
+            referral_id=referral_id,
+        )
+        for user in users
+        if user.is_active and user.email
+    ]
 
 
 def address(notification: Notification) -> str:
