@@ -163,11 +163,20 @@ class PartnerAgencyFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = "referrals.PartnerAgency"
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Example Borough Children's Services {n}")
     kind = "social_care"
     areas = factory.LazyFunction(lambda: ["Example Borough"])
     out_of_hours = "Emergency duty team 0300 555 0000"
+
+    @factory.post_generation
+    def searchable(obj: Any, create: bool, extracted: Any, **kwargs: Any) -> None:
+        """Its areas found by the directory's search, as ``directory.save_agency`` keeps them."""
+        if create:
+            from haven.referrals.directory import _set_areas
+
+            _set_areas(obj, obj.areas)
 
 
 def partner_user(agency: Any, **kwargs: Any) -> Any:

@@ -8,6 +8,7 @@ from haven.staff.views import (
     mentions,
     messages,
     queue,
+    referrals,
     reports,
     search,
     team,
@@ -17,6 +18,7 @@ app_name = "staff"
 
 # Each verb on a case has its own URL and view, POST only; the case page itself only shows.
 CASE = "cases/<uuid:case_id>/"
+REFERRAL = "referrals/<uuid:referral_id>/"
 
 urlpatterns = [
     path("sign-in/", accounts.SignInView.as_view(), name="login"),
@@ -47,6 +49,14 @@ urlpatterns = [
     path(f"{CASE}approval/approve/", case_actions.approve, name="case_approve"),
     path(f"{CASE}approval/return/", case_actions.return_change, name="case_return"),
     path(f"{CASE}approval/withdraw/", case_actions.withdraw, name="case_withdraw"),
+    path(f"{CASE}refer/", referrals.new_referral, name="case_refer"),
+    path(REFERRAL, referrals.referral, name="referral"),
+    path(f"{REFERRAL}approve/", referrals.approve, name="referral_approve"),
+    path(f"{REFERRAL}return/", referrals.return_referral, name="referral_return"),
+    path(f"{REFERRAL}review/", referrals.review, name="referral_review"),
+    path(f"{REFERRAL}revoke/", referrals.revoke, name="referral_revoke"),
+    path(f"{REFERRAL}answer/", referrals.answer, name="referral_answer"),
+    path(f"{REFERRAL}close/", referrals.close, name="referral_close"),
     path("team/", team.team, name="team"),
     path("search/", search.search, name="search"),
     path("audit/", audit.audit, name="audit"),

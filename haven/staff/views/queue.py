@@ -21,6 +21,8 @@ from haven.cases.models import Approval
 from haven.cases.queries import QueueFilter
 from haven.cases.queries import queue as cases_queue
 from haven.cases.services import NotClosed, time_left
+from haven.referrals import services as referral_services
+from haven.referrals.models import Referral
 from haven.staff.forms import BulkCloseForm, QueueFilterForm
 from haven.staff.views.listing import choice_labels, keyset_cursors, keyset_queries
 from haven.triage.rules import CONCERN_LABELS, Audience
@@ -43,11 +45,15 @@ def _queue_page(request: HttpRequest, *, close_form: BulkCloseForm | None = None
     user = cast(User, request.user)
     # Whether a change on the row awaits a supervisor: an EXISTS in the page's own query.
     pending = Approval.objects.filter(case=OuterRef("pk"), decided_at__isnull=True)
-    cases = cases_queue(user=user, filters=filters).annotate(awaiting=Exists(pending))
+    now = timezone.now()
+    # And whether a referral on it has gone unacknowledged past its target (referrals_ack_waiting).
+    unacknowledged = Referral.objects.filter(referral_services.overdue(now), case=OuterRef("pk"))
+    cases = cases_queue(user=user, filters=filters).annotate(
+        awaiting=Exists(pending), referral_overdue=Exists(unacknowledged)
+    )
     page = keyset_page(cases, after=after, before=before)
     rows = page.cases
     prev_query, next_query = keyset_queries(request, page)
-    now = timezone.now()
     may_approve = has_permission(user, "cases.approve")
     bulk_close = filters.many_from_network and has_permission(user, "cases.bulk_close")
     if close_form is not None and close_form.is_bound:
