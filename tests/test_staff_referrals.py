@@ -46,9 +46,7 @@ def case(advisor) -> Any:
 
 @pytest.fixture
 def agency() -> Any:
-    return PartnerAgencyFactory(
-        name="Example Borough Children Services", areas=["Example Borough"]
-    )
+    return PartnerAgencyFactory(name="Example Borough Children Services", areas=["Example Borough"])
 
 
 def draft_form(referral: Referral, **changes: Any) -> dict[str, Any]:
@@ -270,3 +268,39 @@ def test_the_queue_tags_a_case_whose_referral_is_not_acknowledged_in_time(sent, 
     assert "Referral not acknowledged" not in text_of(browser.get(reverse("staff:queue")))
     Referral.objects.filter(pk=sent.pk).update(acknowledge_due=sent.sent_at - timedelta(minutes=1))
     assert "Referral not acknowledged" in text_of(browser.get(reverse("staff:queue")))
+
+
+def test_the_team_page_shows_referrals_by_state_and_those_not_acknowledged_in_time(
+    advisor, agency, settings
+):
+    from datetime import timedelta
+
+    settings.HAVEN_REFERRAL_APPROVAL = "none"
+    case = CaseFactory(audience="child", priority="P1", status=Status.NEW, assigned_to=advisor)
+    referral = services.draft_referral(case=case, agency=agency, by=advisor)
+    draft = services.open_draft(referral)
+    draft.no_consent_reason = "Risk."
+    services.save_draft(
+        referral=referral, by=advisor, draft=draft, lawful_basis="safeguarding", urgent=True
+    )
+    referral = services.send_referral(referral=referral, by=advisor)
+    Referral.objects.filter(pk=referral.pk).update(
+        acknowledge_due=referral.sent_at - timedelta(minutes=1)
+    )
+    supervisor = verified_client(StaffUserFactory(role="supervisor"))
+    page = text_of(supervisor.get(reverse("staff:team")))
+    assert "Sent 1" in page
+    assert referral.reference in page
+    assert "Emergency duty team 0300 555 0000" in page  # urgent: ring them
+
+    restricted = CaseFactory(
+        audience="child",
+        priority="P1",
+        status=Status.NEW,
+        assigned_to=advisor,
+        restricted_to=[advisor],
+    )
+    Referral.objects.filter(pk=referral.pk).update(case=restricted)
+    page = text_of(supervisor.get(reverse("staff:team")))
+    assert referral.reference not in page and restricted.reference not in page
+    assert "A restricted case" in page

@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from haven.accounts.services import has_permission
@@ -621,3 +621,28 @@ def for_agency(agency: PartnerAgency) -> QuerySet[Referral]:
 def overdue(now: datetime | None = None) -> Q:
     """Referrals sent and not acknowledged by their target."""
     return Q(state=State.SENT, acknowledge_due__lt=now or timezone.now())
+
+
+def counts_by_state() -> dict[str, int]:
+    """How many referrals are in each state (one query), for the team page."""
+    rows = Referral.objects.values_list("state").annotate(n=Count("id")).order_by()
+    found = dict(rows)
+    return {state: found.get(state, 0) for state in State.values}
+
+
+def unacknowledged(now: datetime | None = None) -> QuerySet[Referral]:
+    """Referrals past their acknowledgement target, the longest overdue first."""
+    return (
+        Referral.objects.filter(overdue(now))
+        .select_related("case", "agency")
+        .order_by("acknowledge_due", "id")
+    )
+
+
+def waiting_for_supervisor() -> QuerySet[Referral]:
+    """Referrals a supervisor must approve, or review after an urgent sending; oldest first."""
+    return (
+        Referral.objects.filter(Q(state=State.AWAITING_APPROVAL) | Q(review_needed=True))
+        .select_related("case", "agency", "created_by")
+        .order_by("updated_at", "id")
+    )

@@ -18,16 +18,21 @@ from haven.cases.queries import (
     QueueFilter,
     advisors_without_open_cases,
     case_workers,
+    may_open,
     unassigned_open_cases,
     workload,
 )
 from haven.cases.queries import queue as cases_queue
 from haven.cases.services import pending_approvals, time_left
+from haven.referrals import services as referrals
+from haven.referrals.lifecycle import OPEN_STATES, State
 from haven.staff.views.listing import keyset_cursors, keyset_queries
 
 # An overview, not the list itself: the most urgent overdue cases, a page at a time, and a
 # link to the queue's overdue filter, which shows them with everything else the queue shows.
 OVERDUE_SHOWN = 25
+# The longest overdue referrals, and the oldest waiting for a supervisor, shown at most.
+REFERRALS_SHOWN = 25
 
 
 @require_GET
@@ -57,6 +62,18 @@ def _team_page(request: HttpRequest, *, error: str = "") -> HttpResponse:
     now = timezone.now()
     load = workload(now=now)
     advisors = list(case_workers().only("id", "username").order_by("username"))
+    # Referrals: how many in each state, those not acknowledged in time, those waiting for a
+    # supervisor. A restricted case's referral shows as the queue shows its case.
+    late = list(
+        referrals.unacknowledged(now).annotate(may_open=may_open(user, case="case"))[
+            :REFERRALS_SHOWN
+        ]
+    )
+    waiting = list(
+        referrals.waiting_for_supervisor().annotate(may_open=may_open(user, case="case"))[
+            :REFERRALS_SHOWN
+        ]
+    )
     return render(
         request,
         "staff/team.html",
@@ -76,6 +93,14 @@ def _team_page(request: HttpRequest, *, error: str = "") -> HttpResponse:
             "may_assign": has_permission(user, "cases.assign"),
             # The changes waiting for a supervisor (H1: the assign verb is case_actions.assign).
             "approvals": pending_approvals(user=user),
+            "referral_counts": [
+                (State(state).label, count)
+                for state, count in referrals.counts_by_state().items()
+                if state in OPEN_STATES
+            ],
+            "late_referrals": late,
+            "waiting_referrals": waiting,
+            "may_refer": has_permission(user, "referrals.make"),
             "error": error,
             "has_errors": bool(error),
             "nav": "team",
