@@ -304,3 +304,18 @@ def test_the_team_page_shows_referrals_by_state_and_those_not_acknowledged_in_ti
     page = text_of(supervisor.get(reverse("staff:team")))
     assert referral.reference not in page and restricted.reference not in page
     assert "A restricted case" in page
+
+
+def test_the_audit_page_answers_what_was_shared_with_an_agency_and_on_what_basis(sent, agency):
+    other = PartnerAgencyFactory(name="Other Agency")
+    supervisor = verified_client(StaffUserFactory(role="supervisor"))
+    page = supervisor.get(reverse("staff:audit"), {"agency": str(agency.id)})
+    assert page.status_code == 200
+    words = text_of(page)
+    assert "Who is referring, The child" in words
+    assert "Sharing without consent to safeguard a child" in words
+    assert ", about Example Borough Children Services" in words
+    nothing = text_of(supervisor.get(reverse("staff:audit"), {"agency": str(other.id)}))
+    assert "Who is referring" not in nothing
+    refused = supervisor.get(reverse("staff:audit"), {"agency": "\x00²"})
+    assert refused.status_code == 200 and "Choose an agency from the list" in text_of(refused)

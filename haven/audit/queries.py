@@ -143,6 +143,8 @@ class EventSearch:
     kinds: frozenset[str] = field(default_factory=frozenset)
     actor_id: int | None = None
     report_id: uuid.UUID | None = None
+    # Events whose detail names this partner agency (by its id): what was shared with it.
+    agency_id: uuid.UUID | None = None
 
     def queryset(self) -> QuerySet[AuditEvent]:
         events = AuditEvent.objects.filter(at__gte=self.since, at__lt=self.until)
@@ -158,6 +160,8 @@ class EventSearch:
             events = events.filter(actor_id=self.actor_id)
         if self.report_id is not None:
             events = events.filter(report_id=self.report_id)
+        if self.agency_id is not None:
+            events = events.filter(detail__agency=str(self.agency_id))
         return events
 
 

@@ -1,4 +1,4 @@
-"""The audit page's filters: a date range, kinds of event, a person, a case.
+"""The audit page's filters: a date range, kinds of event, a person, a case, a partner agency.
 
 Request data is text from anyone: every field answers hostile input (a NUL byte, ``²``, a
 300-character string, the year 99999) with an error that does not repeat it, never a 5xx.
@@ -21,6 +21,7 @@ from haven.cases.models import Case
 from haven.cases.queries import find_reference, may_open
 from haven.core import govuk
 from haven.core.govuk import DatePartsField
+from haven.referrals.models import PartnerAgency
 
 # Without dates the page shows the last seven days, today included.
 DEFAULT_DAYS = 7
@@ -84,8 +85,15 @@ class AuditFilterForm(govuk.Form):
         },
     )
 
+    agency = forms.ChoiceField(
+        label=_("Partner agency"),
+        required=False,
+        error_messages={"invalid_choice": _("Choose an agency from the list")},
+    )
+
     case: Case | None = None
     person: User | None = None
+    partner: PartnerAgency | None = None
 
     def __init__(self, data: QueryDict, *, viewer: User) -> None:
         data = data.copy()
@@ -112,6 +120,18 @@ class AuditFilterForm(govuk.Form):
             ("", _("Anyone")),
             *((username, username) for username in self.staff),
         ]
+        self.agencies = {
+            str(a.id): a for a in PartnerAgency.objects.only("id", "name").order_by("name")
+        }
+        self.fields["agency"].choices = [  # type: ignore[attr-defined]
+            ("", _("Any agency")),
+            *((key, a.name) for key, a in self.agencies.items()),
+        ]
+
+    def clean_agency(self) -> str:
+        chosen: str = self.cleaned_data["agency"]
+        self.partner = self.agencies.get(chosen)
+        return chosen
 
     def clean_advisor(self) -> str:
         username: str = self.cleaned_data["advisor"]
@@ -155,6 +175,7 @@ class AuditFilterForm(govuk.Form):
             kinds=frozenset(self.cleaned_data["kind"]) & kind_names(),
             actor_id=self.person.pk if self.person else None,
             report_id=self.case.report_id if self.case else None,
+            agency_id=self.partner.id if self.partner else None,
         )
 
     def audited(self) -> dict[str, Any]:
@@ -172,6 +193,8 @@ class AuditFilterForm(govuk.Form):
             detail["person"] = self.person.pk
         if self.case:
             detail["case"] = str(self.case.id)
+        if self.partner:
+            detail["agency"] = str(self.partner.id)
         return detail
 
     def kind_checkboxes(self) -> list[dict[str, Any]]:

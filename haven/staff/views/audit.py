@@ -26,6 +26,8 @@ from haven.audit.services import record_event
 from haven.cases.models import Case
 from haven.cases.queries import may_open
 from haven.core.parsing import parse_uuid, positive_int
+from haven.referrals import sections
+from haven.referrals.models import LawfulBasis
 from haven.staff.audit_forms import AuditFilterForm
 from haven.staff.views.listing import choice_labels
 
@@ -97,6 +99,12 @@ def _change(event: AuditEvent) -> str:
     before, after = detail.get("from"), detail.get("to")
     if isinstance(before, str) and isinstance(after, str):
         return f"{before} → {after}"
+    shared, basis = detail.get("shared"), detail.get("basis")
+    if isinstance(shared, list) and isinstance(basis, str):
+        # A referral sent: which sections, and on what lawful basis (never their words).
+        titles = [str(sections.BY_SLUG[s].title) for s in shared if s in sections.BY_SLUG]
+        named = LawfulBasis(basis).label if basis in LawfulBasis.values else basis
+        return f"{', '.join(titles)} · {named}"
     view = detail.get("view")
     return view if isinstance(view, str) else ""
 
