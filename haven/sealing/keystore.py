@@ -45,8 +45,20 @@ class KeyStore(Protocol):
 
 
 class FileKeyStore:
+    """The key files in one folder.
+
+    A store keeps each private key it has read, by key id, for as long as the store lives: a
+    page that opens fifty messages reads, decodes and checks the key file once, not fifty times.
+    A key id is its public key's hash, so a kept key is never another's, whatever is rotated.
+    ``keystore()`` makes a new store each call, so make one per piece of work (a page, a
+    command) and pass it on: a private key taken off the server is then refused from the next
+    page on, which a cache kept for the whole process would only notice at a restart. Nothing
+    is kept of a key that failed to load.
+    """
+
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
+        self._private: dict[str, PrivateKey] = {}
 
     def current(self) -> KeyPair:
         try:
@@ -65,6 +77,9 @@ class FileKeyStore:
         return KeyPair(key_id=key_id, public=public)
 
     def private_key(self, key_id: str) -> PrivateKey:
+        kept = self._private.get(key_id)
+        if kept is not None:
+            return kept
         if not key_id.isalnum():
             raise KeyUnavailable("malformed key id")
         try:
@@ -74,6 +89,7 @@ class FileKeyStore:
         private = PrivateKey(_decode(raw, f"{key_id}.private"))
         if key_id_for(private.public_key) != key_id:
             raise KeyUnavailable(f"private key file {key_id}.private does not match its name")
+        self._private[key_id] = private
         return private
 
     def create(self, *, make_current: bool = True) -> KeyPair:

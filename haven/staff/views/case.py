@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any, cast
 
@@ -39,7 +39,7 @@ from haven.cases.services import open_text, time_left
 from haven.linking.models import Kind
 from haven.linking.services import LinkedReports, linked_reports
 from haven.reporting import conversation, notices
-from haven.reporting.models import MessageKind
+from haven.reporting.models import Message, MessageKind
 from haven.staff.forms import (
     ApproveForm,
     AssignForm,
@@ -164,6 +164,7 @@ def case_page(
     mentions = linked_reports(case=case)
     plan = _safety_plan(case)
     turns = conversation.for_case(case)
+    message_kinds = choice_labels(MessageKind)
     return render(
         request,
         "staff/case.html",
@@ -173,9 +174,10 @@ def case_page(
             "forms": forms_,
             "error": error,
             "has_errors": bool(error) or any(f.errors for f in forms_.values()),
-            "chronology": _chronology(case, plan, approvals, turns),
+            "chronology": _chronology(case, plan, approvals, turns, message_kinds=message_kinds),
             "turns": turns,
             "turn_summary": turn_summary,
+            "message_kinds": message_kinds,
             # A notice is only ever about a message: no messages, no notices to look for.
             "failed_notices": notices.failed_notices(case) if turns else [],
             "actions_list": plan,
@@ -292,12 +294,19 @@ def _safety_plan(case: Case) -> SafetyPlan:
 
 
 def _chronology(
-    case: Case, plan: SafetyPlan, approvals: list[Approval], turns: list[conversation.Turn]
+    case: Case,
+    plan: SafetyPlan,
+    approvals: list[Approval],
+    turns: list[conversation.Turn],
+    *,
+    message_kinds: Mapping[str, str],
 ) -> list[dict[str, Any]]:
     """Everything that happened on the case, oldest first, with sealed texts opened.
 
     ``plan``, ``approvals`` and the conversation's ``turns`` are as the case page read them:
-    each row is read, and each text opened, once a page.
+    each row is read, and each text opened, once a page. A message is not written out again
+    here: the page's conversation shows each in full, and its entry links there (``href``,
+    ``link``), saying only what the message changed on the case (a priority raised).
     """
     entries: list[dict[str, Any]] = [
         {"at": case.received_at, "what": _("Report received"), "who": "", "text": ""},
@@ -354,13 +363,17 @@ def _chronology(
                     "text": "",
                 }
             )
-    for turn in turns:
+    reporter, see = _("The reporter"), _("See message %(number)s in the conversation")
+    for number, turn in enumerate(turns, start=1):
+        message = turn.message
         entries.append(
             {
-                "at": turn.message.at,
-                "what": turn.message.get_kind_display(),
-                "who": turn.message.by.get_username() if turn.message.by else _("The reporter"),
-                "text": turn_summary(turn),
+                "at": message.at,
+                "what": message_kinds[message.kind],
+                "who": message.by.get_username() if message.by else reporter,
+                "text": _raised(message),
+                "href": f"#message-{message.id}",
+                "link": see % {"number": number},
             }
         )
     if case.first_read_at:
@@ -400,11 +413,19 @@ def turn_summary(turn: conversation.Turn) -> str:
         else:
             lines.append(_("Withdrew their contact details: reach them only through messages."))
     if turn.message.raised_to:
-        lines.append(
-            _("Priority raised from %(from)s to %(to)s by what was added.")
-            % {"from": turn.message.raised_from, "to": turn.message.raised_to}
-        )
+        lines.append(_raised(turn.message))
     return "\n".join(lines)
+
+
+def _raised(message: Message) -> str:
+    """What a message did to the case's priority ("" when nothing): the chronology says it as
+    well as the conversation, since no other entry records it."""
+    if not message.raised_to:
+        return ""
+    return _("Priority raised from %(from)s to %(to)s by what was added.") % {
+        "from": message.raised_from,
+        "to": message.raised_to,
+    }
 
 
 def _history_what(row: HistoryRow) -> str:

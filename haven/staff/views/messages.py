@@ -18,9 +18,11 @@ from haven.cases import services
 from haven.cases.lifecycle import Status
 from haven.cases.models import Case
 from haven.reporting import conversation
+from haven.reporting.models import MessageKind
 from haven.staff.forms import MessageForm
 from haven.staff.message_templates import BY_SLUG, TEMPLATES
 from haven.staff.views.case import acting_for, mark_saved, openable_case, turn_summary
+from haven.staff.views.listing import choice_labels
 
 # How many of the latest turns the page shows above the message being written.
 RECENT_TURNS = 3
@@ -88,6 +90,7 @@ def message(request: HttpRequest, case: Case) -> HttpResponse:
             ],
             "recent": turns[-RECENT_TURNS:],
             "turn_summary": turn_summary,
+            "message_kinds": choice_labels(MessageKind),
             "closed": case.status == Status.CLOSED,
             "may_act": services.acting_for(case, user) is None or services.may_override(user),
             "nav": "queue",
