@@ -145,13 +145,14 @@ def test_the_bare_case_page_costs_a_known_number_of_queries(
     its approvals, five to append case.viewed to the audit chain (its transaction, the head
     locked, the event, the head moved on), one for its links, one for the report's
     identifiers, one for the safety plan, one for the rest of the chronology (the five
-    tables of people's acts in one UNION ALL, cases.queries.history), and one for the
-    conversation with the reporter (with no messages, no notices are looked for)."""
+    tables of people's acts in one UNION ALL, cases.queries.history), one for the
+    conversation with the reporter, and one for its referrals with their agencies (with no
+    messages and no referrals, no notices are looked for)."""
     case = submitted_case()
     url = reverse("staff:case", args=[case.id])
     staff_client.get(url)
 
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         staff_client.get(url)
 
 

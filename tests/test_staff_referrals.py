@@ -319,3 +319,14 @@ def test_the_audit_page_answers_what_was_shared_with_an_agency_and_on_what_basis
     assert "Who is referring" not in nothing
     refused = supervisor.get(reverse("staff:audit"), {"agency": "\x00²"})
     assert refused.status_code == 200 and "Choose an agency from the list" in text_of(refused)
+
+
+def test_the_case_page_lists_its_referrals_and_offers_a_new_one(sent, advisor):
+    browser = verified_client(advisor)
+    page = text_of(browser.get(reverse("staff:case", args=[sent.case_id])))
+    assert f"{sent.reference} · Example Borough Children Services · Sent" in page
+    assert "Make a referral" in page
+    other = text_of(
+        verified_client(StaffUserFactory()).get(reverse("staff:case", args=[sent.case_id]))
+    )
+    assert sent.reference in other and "Make a referral" not in other  # not their case

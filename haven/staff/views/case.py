@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -38,6 +39,8 @@ from haven.cases.queries import HistoryRow, history
 from haven.cases.services import open_text, time_left
 from haven.linking.models import Kind
 from haven.linking.services import LinkedReports, linked_reports
+from haven.referrals import services as referral_services
+from haven.referrals.lifecycle import State as ReferralState
 from haven.reporting import conversation, notices
 from haven.reporting.models import Message, MessageKind
 from haven.staff.forms import (
@@ -165,6 +168,7 @@ def case_page(
     plan = _safety_plan(case)
     turns = conversation.for_case(case)
     message_kinds = choice_labels(MessageKind)
+    case_referrals = list(case.referrals.select_related("agency").order_by("number"))
     return render(
         request,
         "staff/case.html",
@@ -178,8 +182,13 @@ def case_page(
             "turns": turns,
             "turn_summary": turn_summary,
             "message_kinds": message_kinds,
-            # A notice is only ever about a message: no messages, no notices to look for.
-            "failed_notices": notices.failed_notices(case) if turns else [],
+            # A notice is about a message or a referral: with neither, none to look for.
+            "failed_notices": notices.failed_notices(case) if turns or case_referrals else [],
+            "referrals": case_referrals,
+            "referral_states": choice_labels(ReferralState),
+            "why_not_referable": referral_services.why_not_referable(case),
+            "may_refer": has_permission(user, "referrals.make") and holder is None,
+            "now": timezone.now(),
             "actions_list": plan,
             "linked": linked,
             "mentions": mentions,
