@@ -79,3 +79,18 @@ def test_it_refuses_to_run_in_production(demo, settings):
 
     with pytest.raises(CommandError):
         run()
+
+
+def test_it_creates_a_demo_agency_with_the_demo_partner_in_it(demo):
+    from haven.referrals import directory
+    from haven.referrals.models import PartnerMembership
+
+    printed = run()
+    run()  # again: still one agency, one membership
+    partner = get_user_model().objects.get(username="demo-partner")
+    assert services.role_of(partner) == "partner"
+    membership = PartnerMembership.objects.get(user=partner)
+    assert membership.agency.name == "Demo Borough Children's Services"
+    assert list(directory.find("demo borough")) == [membership.agency]
+    assert "demo-partner belongs to Demo Borough Children's Services" in printed
+    assert "/partner/" in printed

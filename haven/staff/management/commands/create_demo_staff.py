@@ -15,10 +15,21 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haven.accounts import services
 from haven.accounts.totp import secret_text
+from haven.referrals.directory import area_key
+from haven.referrals.models import AgencyArea, AgencyKind, PartnerAgency, PartnerMembership
 
 # The demo accounts and their roles. Each has an authenticator app already set up, with its key
 # printed here, so a developer can sign in with any authenticator app (or with --code).
-DEMO_ACCOUNTS = {"demo-advisor": "advisor", "demo-supervisor": "supervisor"}
+DEMO_ACCOUNTS = {
+    "demo-advisor": "advisor",
+    "demo-supervisor": "supervisor",
+    "demo-administrator": "administrator",
+    "demo-partner": "partner",
+}
+# The demo partner user's agency, in the directory with a made-up area, so that an advisor can
+# refer a demo case to it and the partner can read the referral.
+DEMO_AGENCY = "Demo Borough Children's Services"
+DEMO_AREA = "Demo Borough"
 
 
 class Command(BaseCommand):
@@ -50,6 +61,7 @@ class Command(BaseCommand):
             app = TOTPDevice.objects.filter(user__username=username, confirmed=True).first()
             if user is None or app is None or username not in known:
                 known[username] = self._make(username, role)
+        _demo_agency()
         _write(credentials, known)
         self._print(credentials, known)
 
@@ -90,6 +102,8 @@ class Command(BaseCommand):
         lines += [
             "Without an app, print the current code with:",
             "  HAVEN_ENV=development .venv/bin/python manage.py create_demo_staff --code demo-advisor",
+            f"demo-partner belongs to {DEMO_AGENCY} (area: {DEMO_AREA}); refer a case",
+            "to it from the case page, and the partner reads it at /partner/.",
             "A new account sets up its own app (or a passkey) at its first sign-in.",
             f"(Passwords are kept in {credentials}.)",
             "",
@@ -108,6 +122,21 @@ class Command(BaseCommand):
         totp.time = time.time()
         left = app.step - int(time.time() - app.t0) % app.step
         self.stdout.write(f"{totp.token():0{app.digits}d}  (for {left} more seconds)\n")
+
+
+def _demo_agency() -> None:
+    """The demo agency, with the demo partner user as its member (kept if already there)."""
+    agency = PartnerAgency.objects.filter(name=DEMO_AGENCY).first()
+    if agency is None:
+        agency = PartnerAgency.objects.create(
+            name=DEMO_AGENCY,
+            kind=AgencyKind.SOCIAL_CARE,
+            areas=[DEMO_AREA],
+            out_of_hours="Emergency duty team 0300 555 0000 (made up)",
+        )
+        AgencyArea.objects.create(agency=agency, key=area_key(DEMO_AREA))
+    partner = get_user_model().objects.get(username="demo-partner")
+    PartnerMembership.objects.update_or_create(user=partner, defaults={"agency": agency})
 
 
 def _read(path: Path) -> dict[str, str]:
