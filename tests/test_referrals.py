@@ -485,3 +485,17 @@ def test_the_worker_sends_a_referral_notice_naming_nothing(advisor, agency, sett
     subject, body = words(sent[0].kind)
     assert body == "There is a referral for your team. Sign in to read it."
     assert "abuse" not in (subject + body).lower()
+
+
+def test_editing_what_a_sent_referrals_event_says_was_shared_breaks_the_audit_chain(sent):
+    from haven.audit.services import verify_chain
+    from tests.audit_helpers import tampering_allowed
+
+    assert verify_chain().ok
+    (event,) = events("referral.sent")
+    with tampering_allowed():
+        AuditEvent.objects.filter(pk=event.pk).update(
+            detail={**event.detail, "shared": ["referrer"], "basis": "consent"}
+        )
+    check = verify_chain()
+    assert (check.ok, check.broken_at) == (False, event.seq)
