@@ -163,6 +163,7 @@ INSTALLED_APPS = [
     "haven.linking",
     "haven.referrals",
     "haven.staff",
+    "haven.partners",
     "haven.accounts",
     "haven.notify",
     "haven.devtools",

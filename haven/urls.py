@@ -2,6 +2,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("staff/", include("haven.staff.urls")),
+    path("partner/", include("haven.partners.urls")),
     path("", include("haven.reporting.urls")),
 ]
 

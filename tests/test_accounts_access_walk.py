@@ -1,5 +1,5 @@
-"""The access walk: every URL of the staff side, as every kind of visitor, answers exactly as the
-permission table in haven.accounts.roles says.
+"""The access walk: every URL of the staff side and of the partner portal, as every kind of
+visitor, answers exactly as the permission table in haven.accounts.roles says.
 
 The URLs are read from the resolver, not listed here, so a new staff page is walked as soon as
 it exists. Each view must say who may call it (``requires(...)`` marks it); a view that does not
@@ -22,8 +22,9 @@ from django.utils import timezone
 from haven.accounts.access import PASSKEY_CEREMONY, PUBLIC, SECOND_FACTOR_STEP
 from haven.accounts.roles import PERMISSIONS, Role
 from haven.audit.models import AuditEvent
+from haven.partners import urls as partner_urls
 from haven.staff import urls as staff_urls
-from tests.factories import StaffUserFactory, add_totp, verified_client
+from tests.factories import PartnerAgencyFactory, StaffUserFactory, add_totp, verified_client
 
 
 def _walk(patterns: list[Any], namespace: str, prefix: str) -> Iterator[tuple[str, Any]]:
@@ -36,6 +37,8 @@ def _walk(patterns: list[Any], namespace: str, prefix: str) -> Iterator[tuple[st
 
 
 STAFF_URLS = dict(_walk(staff_urls.urlpatterns, "staff", "staff/"))
+PARTNER_URLS = dict(_walk(partner_urls.urlpatterns, "partners", "partner/"))
+WALKED = {**STAFF_URLS, **PARTNER_URLS}
 
 
 def _report() -> Any:
@@ -65,13 +68,43 @@ def _safety_action() -> Any:
     )
 
 
+def _walk_agency() -> Any:
+    """The agency the walk's partner belongs to, and its referrals are sent to."""
+    from haven.referrals.models import PartnerAgency
+
+    agency, _ = PartnerAgency.objects.get_or_create(
+        name="The walk's agency", defaults={"kind": "social_care", "areas": ["Example Borough"]}
+    )
+    return agency
+
+
+def _referral() -> Any:
+    """A referral sent to the walk's agency (a P1 case's, which goes without approval)."""
+    from haven.cases.models import Case
+    from haven.referrals import services
+
+    advisor = StaffUserFactory()
+    case = _case()
+    Case.objects.filter(pk=case.pk).update(priority="P1", assigned_to=advisor)
+    case.refresh_from_db()
+    referral = services.draft_referral(case=case, agency=_walk_agency(), by=advisor)
+    draft = services.open_draft(referral)
+    draft.no_consent_reason = "Telling the family could put the child at risk."
+    services.save_draft(
+        referral=referral, by=advisor, draft=draft, lawful_basis="safeguarding", urgent=True
+    )
+    return services.send_referral(referral=referral, by=advisor)
+
+
 # How to fill each path parameter: a maker of the object whose id goes in the URL.
 PATH_VALUES: dict[str, Callable[[], Any]] = {
     "report_id": lambda: _report().id,
     "case_id": lambda: _case().id,
     "action_id": lambda: _safety_action().pk,
     "account_id": lambda: StaffUserFactory().pk,
+    "agency_id": lambda: PartnerAgencyFactory().id,
     "kind": lambda: "username",
+    "referral_id": lambda: _referral().id,
 }
 
 VISITORS = ["anonymous", "not_staff", "unverified", *[role.value for role in Role]]
@@ -104,6 +137,11 @@ def _clients() -> dict[str, Client]:
     clients["unverified"].force_login(unverified)
     for role in Role:
         clients[role.value] = verified_client(StaffUserFactory(role=role.value))
+    # The partner belongs to the agency the walk's referrals are sent to: their pages are theirs.
+    from haven.referrals.models import PartnerMembership
+
+    partner = clients[Role.PARTNER].session["_auth_user_id"]
+    PartnerMembership.objects.create(user_id=partner, agency=_walk_agency())
     return clients
 
 
@@ -142,18 +180,18 @@ SECOND_FACTOR_PAGES = {
 
 def _home(who: str) -> str:
     """Where a verified session starts: the queue, for administrators the team page, for a
-    partner agency's user their account (until the partner portal is built)."""
+    partner agency's user the partner portal."""
     if who == Role.ADMINISTRATOR:
         return reverse("staff:team")
     if who == Role.PARTNER:
-        return reverse("staff:account:home")
+        return reverse("partners:referrals")
     return reverse("staff:queue")
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name", sorted(STAFF_URLS))
+@pytest.mark.parametrize("name", sorted(WALKED))
 def test_every_staff_url_answers_each_visitor_as_the_permission_table_says(name):
-    pattern = STAFF_URLS[name]
+    pattern = WALKED[name]
     url = _url_for(name, pattern)
     access = _access_of(resolve(url).func)
     assert access, f"{name} does not say who may call it: wrap it in requires(...)"
@@ -238,3 +276,13 @@ def test_the_walk_covers_the_pages_that_exist_today():
         "staff:team",
         "staff:search",
     } <= set(STAFF_URLS)
+    assert {
+        "partners:referrals",
+        "partners:referral",
+        "partners:acknowledge",
+        "partners:accept",
+        "partners:decline",
+        "partners:ask",
+        "partners:close",
+        "partners:reference",
+    } <= set(PARTNER_URLS)

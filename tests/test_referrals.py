@@ -460,6 +460,7 @@ def test_a_sent_referral_tells_the_agency_and_the_agencys_moves_tell_the_advisor
     assert Notification.objects.count() == 2  # a withdrawn referral is not announced
 
 
+@pytest.mark.django_db(transaction=True)
 def test_the_worker_sends_a_referral_notice_naming_nothing(advisor, agency, settings, monkeypatch):
     from django.core.management import call_command
 

@@ -41,11 +41,14 @@ from haven.accounts.totp import qr_svg, secret_text
 
 def home_for(user: Any) -> str:
     """Where a verified session starts: the queue for those who open cases, the team page for
-    administrators (who open none), else the account."""
+    administrators (who open none), the partner portal for a partner agency's users, else the
+    account."""
     if services.has_permission(user, "cases.view"):
         return reverse("staff:queue")
     if services.has_permission(user, "team.view"):
         return reverse("staff:team")
+    if services.has_permission(user, "referrals.partner"):
+        return reverse("partners:referrals")
     return reverse("staff:account:home")
 
 

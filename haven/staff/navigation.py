@@ -30,6 +30,7 @@ STAFF_MENU = [
     ("team.view", "staff:team", _("Team"), "team"),
     ("audit.view", "staff:audit", _("Audit"), "audit"),
     ("accounts.manage", "staff:account:staff_list", _("Staff accounts"), "accounts"),
+    ("referrals.partner", "partners:referrals", _("Referrals"), "partner"),
 ]
 
 
@@ -70,8 +71,12 @@ def _header(
     may_search = "cases.view" in allowed
     if may_search:
         home = reverse("staff:queue")
+    elif "team.view" in allowed:
+        home = reverse("staff:team")
+    elif "referrals.partner" in allowed:
+        home = reverse("partners:referrals")
     else:
-        home = reverse("staff:team" if "team.view" in allowed else "staff:reports")
+        home = reverse("staff:reports")
     macro = engines["jinja2"].env.globals["govukServiceNavigation"]  # type: ignore[attr-defined]
     menu = macro(
         {
