@@ -500,3 +500,10 @@ def test_editing_what_a_sent_referrals_event_says_was_shared_breaks_the_audit_ch
         )
     check = verify_chain()
     assert (check.ok, check.broken_at) == (False, event.seq)
+
+
+def test_the_prefilled_words_leave_out_what_the_reporter_did_not_answer(advisor, agency):
+    referral = services.draft_referral(case=a_case(advisor), agency=agency, by=advisor)
+    words = "\n".join(services.open_draft(referral).words.values())
+    assert "Not answered" not in words
+    assert "?:" not in words

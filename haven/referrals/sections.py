@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from haven.cases.models import Case
@@ -105,13 +106,16 @@ _FROM_REPORT: dict[str, tuple[str, ...]] = {
 
 
 def _rows(report_sections: Iterable[summary.Section], steps: tuple[str, ...]) -> str:
+    """The report's answers on ``steps``, a line each ("Question? Answer"); a question the
+    reporter left unanswered is left out, as the agency needs only what is known."""
     by_step = {s.slug: s for s in report_sections}
+    unanswered = gettext("Not answered")
     lines = [
-        f"{row.key}: {row.value}"
+        f"{row.key} {row.value}" if row.key.endswith(("?", ":")) else f"{row.key}: {row.value}"
         for step in steps
         if step in by_step
         for row in by_step[step].rows
-        if row.value
+        if row.value and row.value != unanswered
     ]
     return "\n".join(lines)
 
