@@ -131,9 +131,8 @@ def prefill(*, case: Case, audience: str, answers: dict[str, Any], referrer: str
         narrative = str(answers.get("what-happened", {}).get("what_happened") or "").strip()
         if narrative:
             words["child_words"] = f"\u201c{narrative}\u201d"
-    words[REPORTER] = "\n".join(
-        line for line in (str(Audience(audience).label), words[REPORTER]) if line
-    )
+    sent_by = gettext("Sent by: %(who)s") % {"who": Audience(audience).label}
+    words[REPORTER] = "\n".join(line for line in (sent_by, words[REPORTER]) if line)
     words[REFERRER] = referrer
     words["urgency"] = "\n".join(
         [f"{case.priority}"] + [str(r.get("text", "")) for r in case.reasons if isinstance(r, dict)]

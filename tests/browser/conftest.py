@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +21,12 @@ from playwright.sync_api import (
     ConsoleMessage,
     Page,
     Route,
+    expect,
     sync_playwright,
 )
 
 from tests.browser import DESKTOP
+from tests.browser.axe import assert_accessible
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -158,3 +161,74 @@ def scripts_removed(browser: Browser, live_server: Any) -> Iterator[Page]:
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def check(javascript: bool, request: pytest.FixtureRequest) -> Callable[[Page, str], None]:
+    """axe on a page as it is now.
+
+    Playwright cannot evaluate anything where JavaScript is off, so then the page's HTML, as the
+    server sent it (nothing ran in it), is served again, without its scripts, to the
+    ``scripts_removed`` page, and axe runs there: error pages after a POST included.
+    """
+    if javascript:
+        return assert_accessible
+
+    def without_javascript(page: Page, where: str) -> None:
+        bare: Page = request.getfixturevalue("scripts_removed")
+        url = page.url.split("#")[0]
+        html = SCRIPT.sub(b"", page.content().encode())
+
+        def serve(route: Route) -> None:
+            route.fulfill(status=200, content_type="text/html; charset=utf-8", body=html)
+
+        bare.route(lambda address: address == url, serve, times=1)
+        bare.goto(page.url)
+        expect(bare.locator("body")).not_to_have_class(re.compile(r"\bjs-enabled\b"))
+        expect(bare.locator("h1")).to_have_text(page.locator("h1").inner_text())
+        assert_accessible(bare, f"{where}, no JavaScript")
+
+    return without_javascript
+
+
+@contextmanager
+def signed_in(
+    browser: Browser,
+    live_server: Any,
+    user: Any,
+    *,
+    javascript: bool = True,
+    viewport: Any = None,
+    expected_statuses: tuple[int, ...] = (),
+) -> Iterator[Page]:
+    """A staff or partner user's browser, signed in with their password and authenticator app
+    (one is set up if they have none); it fails the test on any script error, and on any page
+    answered with an error status but ``expected_statuses`` (which the test then checks)."""
+    allowed = tuple(f"the server responded with a status of {n} " for n in expected_statuses)
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.factories import PASSWORD, add_totp, totp_code
+
+    app = TOTPDevice.objects.filter(user=user, confirmed=True).first() or add_totp(user)
+    context = new_context(browser, live_server, javascript=javascript, viewport=viewport or DESKTOP)
+    page = context.new_page()
+    problems: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error" and not (allowed and any(a in message.text for a in allowed)):
+            problems.append(f"console error: {message.text} ({message.location.get('url')})")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    page.goto("/staff/sign-in/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Enter the code from your authenticator app").fill(totp_code(app))
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    try:
+        yield page
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)

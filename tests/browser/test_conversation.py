@@ -22,15 +22,14 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Browser, ConsoleMessage, Page, Route, expect
+from playwright.sync_api import Browser, Page, expect
 
 from haven.reporting.services import submit_report
 from haven.staff.message_templates import BY_SLUG
 from tests.browser import DESKTOP, PHONE
-from tests.browser.axe import assert_accessible
-from tests.browser.conftest import SCRIPT, new_context
+from tests.browser.conftest import signed_in
 from tests.browser.reporter import Plan, Reporter
-from tests.factories import PASSWORD, StaffUserFactory, add_totp, totp_code
+from tests.factories import StaffUserFactory
 
 pytestmark = pytest.mark.browser
 
@@ -55,55 +54,8 @@ def advisor(browser: Browser, live_server: Any, javascript: bool) -> Iterator[Pa
     """An advisor's browser, signed in with their second factor, with the same JavaScript as the
     child's; it fails the test on any script error, as the child's page does."""
     user = StaffUserFactory(username="advisor-conversation")
-    app = add_totp(user)
-    context = new_context(browser, live_server, javascript=javascript, viewport=DESKTOP)
-    page = context.new_page()
-    problems: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            problems.append(f"console error: {message.text} ({message.location.get('url')})")
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-    page.goto("/staff/sign-in/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("Enter the code from your authenticator app").fill(totp_code(app))
-    page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-    yield page
-    context.close()
-    assert not problems, "\n".join(problems)
-
-
-@pytest.fixture
-def check(javascript: bool, request: pytest.FixtureRequest) -> Callable[[Page, str], None]:
-    """axe on a page as it is now.
-
-    Playwright cannot evaluate anything where JavaScript is off, so then the page's HTML, as the
-    server sent it (nothing ran in it), is served again, without its scripts, to the
-    ``scripts_removed`` page, and axe runs there: error pages after a POST included.
-    """
-    if javascript:
-        return assert_accessible
-
-    def without_javascript(page: Page, where: str) -> None:
-        bare: Page = request.getfixturevalue("scripts_removed")
-        url = page.url.split("#")[0]
-        html = SCRIPT.sub(b"", page.content().encode())
-
-        def serve(route: Route) -> None:
-            route.fulfill(status=200, content_type="text/html; charset=utf-8", body=html)
-
-        bare.route(lambda address: address == url, serve, times=1)
-        bare.goto(page.url)
-        expect(bare.locator("body")).not_to_have_class(re.compile(r"\bjs-enabled\b"))
-        expect(bare.locator("h1")).to_have_text(page.locator("h1").inner_text())
-        assert_accessible(bare, f"{where}, no JavaScript")
-
-    return without_javascript
+    with signed_in(browser, live_server, user, javascript=javascript) as page:
+        yield page
 
 
 def send_anonymously(page: Page, javascript: bool) -> tuple[str, str]:

@@ -125,7 +125,6 @@ def new_referral(request: HttpRequest, case: Case) -> HttpResponse:
             "nav": "queue",
             "back_url": reverse("staff:case", args=[case.id]),
         },
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -204,6 +203,7 @@ def referral_page(
 ) -> HttpResponse:
     """The referral as its advisor and supervisors see it: the draft form while it is a draft
     they may edit, else what was shared, its history, the thread and the agency's openings.
+    Shown again with a form's errors or a rule broken as the case page is, with 200.
 
     It opens sealed words, so each showing is audited as a viewing of the case."""
     user = _user(request)
@@ -280,10 +280,10 @@ def referral(request: HttpRequest, referral: Referral) -> HttpResponse:
         return referral_page(request, referral)
     user = _user(request)
     if not _may_edit(referral, user):
-        return referral_page(request, referral, error=_("Only a draft can be changed."), status=400)
+        return referral_page(request, referral, error=_("Only a draft can be changed."))
     form = ReferralDraftForm(request.POST)
     if not form.is_valid():
-        return referral_page(request, referral, form=form, status=400)
+        return referral_page(request, referral, form=form)
     basis = form.cleaned_data.get("lawful_basis", "")
     try:
         saved = referrals.save_draft(
@@ -294,7 +294,7 @@ def referral(request: HttpRequest, referral: Referral) -> HttpResponse:
             urgent=form.cleaned_data.get("urgent") == "yes",
         )
     except referrals.ReferralRuleBroken as exc:
-        return referral_page(request, referral, form=form, error=str(exc), status=400)
+        return referral_page(request, referral, form=form, error=str(exc))
     if request.POST.get("action") != "send":
         return redirect(f"{reverse('staff:referral', args=[saved.id])}?done=saved")
     missing = referrals.what_is_missing(saved, form.draft())
@@ -302,11 +302,11 @@ def referral(request: HttpRequest, referral: Referral) -> HttpResponse:
         # Saved, but not yet complete: each missing thing on its field.
         for name, message in missing:
             form.add_error("share" if name == "shared" else name, message)
-        return referral_page(request, saved, form=form, status=400)
+        return referral_page(request, saved, form=form)
     try:
         sent = referrals.send_referral(referral=saved, by=user)
     except referrals.ReferralRuleBroken as exc:
-        return referral_page(request, saved, form=form, error=str(exc), status=400)
+        return referral_page(request, saved, form=form, error=str(exc))
     return redirect(f"{reverse('staff:referral', args=[sent.id])}?done={sent.state}")
 
 
@@ -316,7 +316,7 @@ def _verb(
     try:
         changed = change()
     except referrals.ReferralRuleBroken as exc:
-        return referral_page(request, referral, error=str(exc), status=400)
+        return referral_page(request, referral, error=str(exc))
     return redirect(f"{reverse('staff:referral', args=[changed.id])}?done={done}")
 
 
@@ -338,7 +338,7 @@ def approve(request: HttpRequest, referral: Referral) -> HttpResponse:
 def return_referral(request: HttpRequest, referral: Referral) -> HttpResponse:
     form = ReferralReasonForm(request.POST)
     if not form.is_valid():
-        return referral_page(request, referral, error=_("Give a reason"), status=400)
+        return referral_page(request, referral, error=_("Give a reason"))
     reason = form.cleaned_data["reason"]
     return _verb(
         request,
@@ -366,7 +366,7 @@ def review(request: HttpRequest, referral: Referral) -> HttpResponse:
 def revoke(request: HttpRequest, referral: Referral) -> HttpResponse:
     form = ReferralReasonForm(request.POST)
     if not form.is_valid():
-        return referral_page(request, referral, error=_("Give a reason"), status=400)
+        return referral_page(request, referral, error=_("Give a reason"))
     reason = form.cleaned_data["reason"]
     return _verb(
         request,
@@ -382,7 +382,7 @@ def revoke(request: HttpRequest, referral: Referral) -> HttpResponse:
 def answer(request: HttpRequest, referral: Referral) -> HttpResponse:
     form = AnswerForm(request.POST)
     if not form.is_valid():
-        return referral_page(request, referral, error=_("Write your answer"), status=400)
+        return referral_page(request, referral, error=_("Write your answer"))
     text = form.cleaned_data["answer"]
     return _verb(
         request,
