@@ -8,7 +8,7 @@ import pytest
 
 from haven.audit.models import AuditEvent
 from haven.referrals import directory
-from haven.referrals.directory import AgencyEntry
+from haven.referrals.directory import AgencyEntry, NameTaken, Problem
 from haven.referrals.models import PartnerAgency
 from tests.factories import StaffUserFactory
 
@@ -47,12 +47,83 @@ def test_an_inactive_agency_is_not_offered(admin):
     assert list(directory.find("Leeds")) == []
 
 
+def test_the_administrators_directory_can_include_the_agencies_not_in_use(admin):
+    closed = add(admin, "Closed Service", ["Leeds"], active=False)
+    open_ = add(admin, "Open Service", ["Leeds"])
+    add(admin, "Elsewhere", ["York"], active=False)
+    assert list(directory.find("leeds", include_inactive=True)) == [closed, open_]
+    assert list(directory.find("", include_inactive=True).values_list("name", flat=True)) == [
+        "Closed Service",
+        "Elsewhere",
+        "Open Service",
+    ]
+
+
 def test_a_bad_entry_is_refused_with_what_is_wrong(admin):
     with pytest.raises(ValueError, match="secure email"):
         add(admin, "No Address", ["Leeds"], delivery="secure_email")
     with pytest.raises(ValueError, match="at least one area"):
         add(admin, "Nowhere", [])
     assert not PartnerAgency.objects.exists()
+
+
+def test_each_problem_names_the_field_it_is_about():
+    entry = AgencyEntry(
+        name="x" * 201,
+        kind="fire_brigade",
+        areas=[],
+        delivery="secure_email",
+        out_of_hours="y" * 201,
+    )
+    assert [problem.field for problem in entry.check()] == [
+        "name",
+        "kind",
+        "secure_email",
+        "out_of_hours",
+        "areas",
+    ]
+    assert entry.check()[0] == Problem("name", "The agency's name must be 200 characters or fewer")
+
+
+def test_a_nul_byte_is_refused_in_every_text_it_could_reach_the_database_in(admin):
+    entry = AgencyEntry(
+        name="A\x00B",
+        kind="police",
+        areas=["Le\x00eds"],
+        delivery="secure_email",
+        secure_email="cpu@exa\x00mple.org",
+        out_of_hours="0300\x00",
+    )
+    assert {problem.field for problem in entry.check()} == {
+        "name",
+        "areas",
+        "secure_email",
+        "out_of_hours",
+    }
+    with pytest.raises(ValueError, match="cannot be used"):
+        directory.save_agency(entry=entry, by=admin)
+    assert not PartnerAgency.objects.exists()
+
+
+def test_a_name_another_agency_has_in_any_case_is_refused(admin):
+    first = add(admin, "Example Care", ["Leeds"])
+    with pytest.raises(NameTaken):
+        add(admin, "EXAMPLE care ", ["York"])
+    second = add(admin, "Other Care", ["York"])
+    with pytest.raises(NameTaken):
+        directory.save_agency(
+            entry=AgencyEntry(name="example care", kind="lado", areas=["York"]),
+            by=admin,
+            agency=second,
+        )
+    # An agency keeps its own name in another case.
+    directory.save_agency(
+        entry=AgencyEntry(name="EXAMPLE CARE", kind="lado", areas=["Leeds"]), by=admin, agency=first
+    )
+    assert sorted(PartnerAgency.objects.values_list("name", flat=True)) == [
+        "EXAMPLE CARE",
+        "Other Care",
+    ]
 
 
 def test_saving_is_audited_without_a_name(admin):
@@ -88,6 +159,25 @@ def test_the_directory_goes_out_as_csv_and_comes_back_the_same(admin):
         "secure_email",
     )
     assert list(directory.find("bradford")) == [PartnerAgency.objects.get(name="Example Care")]
+
+
+def test_the_export_is_audited_with_the_count_and_lists_every_agency_by_name(admin):
+    add(admin, "B Care", ["Leeds"], active=False)
+    add(admin, "A Care", ["York"])
+    text = directory.export_directory(by=admin)
+    assert [line.split(",")[0] for line in text.splitlines()] == ["name", "A Care", "B Care"]
+    event = AuditEvent.objects.get(action="agencies.exported")
+    assert (event.actor_id, event.detail) == (admin.pk, {"agencies": 2})
+
+
+def test_a_formula_at_the_start_of_the_areas_comes_back_without_its_guard(admin):
+    add(admin, "Example Care", ["-Leeds", "York"], out_of_hours="+44 300 555 0000")
+    text = directory.export_csv(PartnerAgency.objects.all())
+    assert "'-Leeds; York" in text and "'+44 300 555 0000" in text
+    PartnerAgency.objects.all().delete()
+    assert directory.import_csv(text=text, by=admin).problems == []
+    agency = PartnerAgency.objects.get()
+    assert (agency.areas, agency.out_of_hours) == (["-Leeds", "York"], "+44 300 555 0000")
 
 
 def test_an_import_with_a_bad_row_saves_nothing_and_names_each_problem(admin):

@@ -330,3 +330,24 @@ def test_the_case_page_lists_its_referrals_and_offers_a_new_one(sent, advisor):
         verified_client(StaffUserFactory()).get(reverse("staff:case", args=[sent.case_id]))
     )
     assert sent.reference in other and "Make a referral" not in other  # not their case
+
+
+def test_a_referral_notice_that_could_not_be_sent_shows_on_the_case(sent, advisor):
+    from haven.reporting.models import NoticeState, Notification
+
+    Notification.objects.filter(referral=sent).update(
+        state=NoticeState.FAILED, reason="no address to send it to"
+    )
+    partner_user(sent.agency, email="duty.team@example.org")
+    Notification.objects.create(
+        case=sent.case,
+        referral=sent,
+        kind="partner_referral",
+        channel="email",
+        state=NoticeState.FAILED,
+        reason="no address to send it to",
+        created_at=sent.sent_at,
+        updated_at=sent.sent_at,
+    )
+    page = text_of(verified_client(advisor).get(reverse("staff:case", args=[sent.case_id])))
+    assert "A notice telling the agency about a referral could not be sent" in page

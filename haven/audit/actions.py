@@ -92,6 +92,7 @@ class Action(models.TextChoices):
     REFERRAL_EXPORTED = "referral.exported", _("Referral downloaded")
     AGENCY_SAVED = "agency.saved", _("Partner agency added or changed")
     AGENCIES_IMPORTED = "agencies.imported", _("Partner agencies imported")
+    AGENCIES_EXPORTED = "agencies.exported", _("Partner agencies exported")
 
     # Staff: signing in and out, the second factor, accounts, refusals.
     STAFF_SIGNED_IN = "staff.signed_in", _("Signed in")

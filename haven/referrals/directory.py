@@ -15,9 +15,10 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 
 from haven.audit.actions import Action
@@ -54,12 +55,19 @@ def split_areas(text: str) -> list[str]:
     return list(seen.values())[:MAX_AREAS]
 
 
-def find(area: str, *, kind: str = "") -> QuerySet[PartnerAgency]:
+def find(area: str, *, kind: str = "", include_inactive: bool = False) -> QuerySet[PartnerAgency]:
     """The active agencies serving ``area``, compared by ``area_key`` (an area whose name holds
     what was typed counts too, from three letters: "Kirklees" finds "Kirklees Council"),
-    optionally of one kind; by name. With no area, every active agency."""
+    optionally of one kind; by name. With no area, every active agency.
+
+    ``include_inactive`` adds the agencies not in use, for the administrators' directory; the
+    referral form never offers them."""
     key = area_key(area)
-    agencies = PartnerAgency.objects.filter(active=True)
+    agencies = (
+        PartnerAgency.objects.all()
+        if include_inactive
+        else PartnerAgency.objects.filter(active=True)
+    )
     if kind:
         agencies = agencies.filter(kind=kind)
     if not key:
@@ -68,6 +76,17 @@ def find(area: str, *, kind: str = "") -> QuerySet[PartnerAgency]:
         Q(key=key) | Q(key__contains=key) if len(key) >= 3 else Q(key=key)
     )
     return agencies.filter(id__in=areas.values("agency_id")).order_by("name")
+
+
+class Problem(NamedTuple):
+    """What is wrong with an entry, and which of its fields (``AgencyEntry``'s names)."""
+
+    field: str
+    message: str
+
+
+class NameTaken(ValueError):
+    """Another agency in the directory already has this name (compared ignoring case)."""
 
 
 @dataclass
@@ -83,37 +102,76 @@ class AgencyEntry:
     active: bool = True
     problems: list[str] = field(default_factory=list)
 
-    def check(self) -> list[str]:
+    def check(self) -> list[Problem]:
         problems = []
         if not self.name.strip():
-            problems.append("Enter the agency's name")
-        elif len(self.name) > 200:
-            problems.append("The agency's name must be 200 characters or fewer")
+            problems.append(Problem("name", "Enter the agency's name"))
+        elif len(self.name.strip()) > 200:
+            problems.append(Problem("name", "The agency's name must be 200 characters or fewer"))
         if self.kind not in AgencyKind.values:
-            problems.append(f"The kind must be one of {', '.join(AgencyKind.values)}")
+            problems.append(
+                Problem("kind", f"The kind must be one of {', '.join(AgencyKind.values)}")
+            )
         if self.delivery not in Delivery.values:
-            problems.append(f"How referrals reach it must be one of {', '.join(Delivery.values)}")
+            problems.append(
+                Problem(
+                    "delivery",
+                    f"How referrals reach it must be one of {', '.join(Delivery.values)}",
+                )
+            )
         if self.delivery == Delivery.SECURE_EMAIL and not self.secure_email.strip():
-            problems.append("Enter the secure email address referrals are sent to")
-        if len(self.secure_email) > 254 or (self.secure_email and "@" not in self.secure_email):
-            problems.append("Enter the secure email address in the right format")
-        if len(self.out_of_hours) > 200:
-            problems.append("The out-of-hours contact must be 200 characters or fewer")
+            problems.append(
+                Problem("secure_email", "Enter the secure email address referrals are sent to")
+            )
+        email = self.secure_email.strip()
+        if len(email) > 254 or (email and "@" not in email):
+            problems.append(
+                Problem("secure_email", "Enter the secure email address in the right format")
+            )
+        if len(self.out_of_hours.strip()) > 200:
+            problems.append(
+                Problem("out_of_hours", "The out-of-hours contact must be 200 characters or fewer")
+            )
         if not self.areas:
-            problems.append("Enter at least one area it serves")
+            problems.append(Problem("areas", "Enter at least one area it serves"))
+        # A NUL byte is no character of a name or an address, and PostgreSQL refuses to store
+        # one: from a CSV it would otherwise reach the database.
+        texts = {
+            "name": self.name,
+            "secure_email": self.secure_email,
+            "out_of_hours": self.out_of_hours,
+            "areas": "".join(self.areas),
+        }
+        problems += [
+            Problem(name, "Remove the character that cannot be used (a NUL byte)")
+            for name, text in texts.items()
+            if "\x00" in text
+        ]
         return problems
 
 
 def save_agency(
     *, entry: AgencyEntry, by: User, agency: PartnerAgency | None = None
 ) -> PartnerAgency:
-    """Add an agency, or change ``agency``, with its areas; audited (names no person)."""
+    """Add an agency, or change ``agency``, with its areas; audited (names no person).
+
+    Raises ValueError with the first problem of ``entry.check()``, and ``NameTaken`` when
+    another agency has the name, whatever its case: the import matches agencies by name
+    ignoring case, so two that differ only in it would be one there. (The database's own
+    unique constraint still stands behind this, for two administrators at once.)
+    """
     problems = entry.check()
     if problems:
-        raise ValueError(problems[0])
+        raise ValueError(problems[0].message)
+    name = entry.name.strip()
+    others = PartnerAgency.objects.filter(name__iexact=name)
+    if agency is not None:
+        others = others.exclude(pk=agency.pk)
+    if others.exists():
+        raise NameTaken("An agency with this name is already in the directory")
     with transaction.atomic():
         target = agency or PartnerAgency()
-        target.name = entry.name.strip()
+        target.name = name
         target.kind = entry.kind
         target.areas = entry.areas
         target.delivery = entry.delivery
@@ -137,6 +195,14 @@ def _set_areas(agency: PartnerAgency, areas: Iterable[str]) -> None:
 
 
 # --- CSV -----------------------------------------------------------------------------------
+
+
+def export_directory(*, by: User) -> str:
+    """The whole directory as CSV, by name, for an administrator; audited (the count only)."""
+    agencies = list(PartnerAgency.objects.order_by("name"))
+    with transaction.atomic():
+        record_event(action=Action.AGENCIES_EXPORTED, actor=by, detail={"agencies": len(agencies)})
+    return export_csv(agencies)
 
 
 def export_csv(agencies: Iterable[PartnerAgency]) -> str:
@@ -207,7 +273,7 @@ def _import(text: str, *, by: User) -> ImportResult:
         entry = AgencyEntry(
             name=cells.get("name", "").lstrip("'"),
             kind=cells.get("kind", ""),
-            areas=split_areas(cells.get("areas", "")),
+            areas=split_areas(cells.get("areas", "").lstrip("'")),
             delivery=cells.get("delivery") or Delivery.PORTAL,
             secure_email=cells.get("secure_email", "").lstrip("'"),
             out_of_hours=cells.get("out_of_hours", "").lstrip("'"),
@@ -215,24 +281,33 @@ def _import(text: str, *, by: User) -> ImportResult:
         )
         problems = entry.check()
         if entry.name.casefold() in seen:
-            problems.append("This agency is named twice in the file")
+            problems.append(Problem("name", "This agency is named twice in the file"))
         seen.add(entry.name.casefold())
-        result.problems += [(number, p) for p in problems]
+        result.problems += [(number, p.message) for p in problems]
         entries.append((number, entry))
     if result.problems:
         return result
     existing = {a.name.casefold(): a for a in PartnerAgency.objects.all()}
-    with transaction.atomic():
-        for _number, entry in entries:
-            agency = existing.get(entry.name.casefold())
-            save_agency(entry=entry, by=by, agency=agency)
-            if agency is None:
-                result.added += 1
-            else:
-                result.changed += 1
-        record_event(
-            action=Action.AGENCIES_IMPORTED,
-            actor=by,
-            detail={"added": result.added, "changed": result.changed},
+    at_row = 0
+    try:
+        with transaction.atomic():
+            for number, entry in entries:
+                at_row = number
+                agency = existing.get(entry.name.strip().casefold())
+                save_agency(entry=entry, by=by, agency=agency)
+                if agency is None:
+                    result.added += 1
+                else:
+                    result.changed += 1
+            record_event(
+                action=Action.AGENCIES_IMPORTED,
+                actor=by,
+                detail={"added": result.added, "changed": result.changed},
+            )
+    except (NameTaken, IntegrityError):
+        # Another agency's name in a case the file's does not match (or one added meanwhile):
+        # the whole import is undone, as for any other problem.
+        return ImportResult(
+            problems=[(at_row, "An agency with this name is already in the directory")]
         )
     return result

@@ -30,6 +30,7 @@ STAFF_MENU = [
     ("team.view", "staff:team", _("Team"), "team"),
     ("audit.view", "staff:audit", _("Audit"), "audit"),
     ("accounts.manage", "staff:account:staff_list", _("Staff accounts"), "accounts"),
+    ("agencies.manage", "staff:agencies", _("Partner agencies"), "agencies"),
     ("referrals.partner", "partners:referrals", _("Referrals"), "partner"),
 ]
 

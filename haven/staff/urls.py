@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from haven.accounts import views as accounts
 from haven.staff.views import (
+    agencies,
     audit,
     case,
     case_actions,
@@ -60,4 +61,9 @@ urlpatterns = [
     path("team/", team.team, name="team"),
     path("search/", search.search, name="search"),
     path("audit/", audit.audit, name="audit"),
+    path("agencies/", agencies.agencies, name="agencies"),
+    path("agencies/add/", agencies.agency_add, name="agency_add"),
+    path("agencies/import/", agencies.agencies_import, name="agencies_import"),
+    path("agencies/export.csv", agencies.agencies_export, name="agencies_export"),
+    path("agencies/<uuid:agency_id>/", agencies.agency, name="agency"),
 ]
