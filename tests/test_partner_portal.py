@@ -592,3 +592,14 @@ def test_random_mixtures_in_partner_forms_give_no_5xx(client, advisor, agency, m
         assert _send(client, form, values) < 500, (form.action, values)
 
     one_example()
+
+
+def test_the_header_says_it_is_the_partner_agencies_side():
+    from django.urls import reverse
+
+    from tests.conftest import text_of
+    from tests.factories import PartnerAgencyFactory, partner_user, verified_client
+
+    page = verified_client(partner_user(PartnerAgencyFactory())).get(reverse("partners:referrals"))
+    assert "Report online child sexual abuse \N{EN DASH} partner agencies" in text_of(page)
+    assert "\N{EN DASH} staff" not in text_of(page)

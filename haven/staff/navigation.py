@@ -78,10 +78,12 @@ def _header(
         home = reverse("partners:referrals")
     else:
         home = reverse("staff:reports")
+    side = gettext("partner agencies") if "referrals.partner" in allowed else gettext("staff")
     macro = engines["jinja2"].env.globals["govukServiceNavigation"]  # type: ignore[attr-defined]
     menu = macro(
         {
-            "serviceName": f"{name} \N{EN DASH} {gettext('staff')}",
+            # A partner agency's users are not the organisation's staff: say whose side it is.
+            "serviceName": f"{name} \N{EN DASH} {side}",
             "serviceUrl": home,
             "navigationLabel": gettext("Staff menu"),
             "menuButtonText": gettext("Menu"),
