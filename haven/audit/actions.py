@@ -36,6 +36,7 @@ class Action(models.TextChoices):
     # A case: its life, and who opened it or was refused.
     CASE_OPENED = "case.opened", _("Case opened")
     CASE_VIEWED = "case.viewed", _("Case viewed")
+    CASE_EXPORTED = "case.exported", _("Case summary downloaded")
     CASE_ACCESS_REFUSED = "case.access_refused", _("Case refused: restricted")
     CASE_FIRST_READ = "case.first_read", _("First read")
     CASE_CLAIMED = "case.claimed", _("Case claimed")

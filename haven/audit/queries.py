@@ -79,7 +79,7 @@ KIND_RULES: tuple[KindRule, ...] = (
     KindRule("decisions", _("Decisions"), ("threshold", "status", "priority", "decid")),
     KindRule("ownership", _("Claims and assignment"), ("claim", "assign", "release", "ownership")),
     KindRule("openings", _("Reading reports and cases"), ("opened",), ("report",)),
-    KindRule("openings", _("Reading reports and cases"), ("viewed", "first_read")),
+    KindRule("openings", _("Reading reports and cases"), ("viewed", "first_read", "exported")),
     KindRule("reports", _("Reports received"), ("",), ("report", "reports")),
     KindRule("reports", _("Reports received"), ("opened",), ("case",)),
     KindRule("case-work", _("Work on a case"), ("",), ("case",)),

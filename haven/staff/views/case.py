@@ -188,6 +188,7 @@ def case_page(
             "referral_states": choice_labels(ReferralState),
             "why_not_referable": referral_services.why_not_referable(case),
             "may_refer": has_permission(user, "referrals.make") and holder is None,
+            "may_export": has_permission(user, "cases.export"),
             "now": timezone.now(),
             "actions_list": plan,
             "linked": linked,
