@@ -6,7 +6,7 @@ only that referral (not another agency's), acknowledges and accepts it with thei
 advisor revokes a second referral, and the agency can no longer open it.
 
 axe finds no WCAG A or AA failure on any new page (without JavaScript, on the page exactly as
-the server sent it: the ``check`` fixture). Phone-sized screenshots go to HAVEN_SHOTS_DIR
+the server sent it: the ``check`` fixture). The supervisor downloads the referral as a PDF. Phone-sized screenshots go to HAVEN_SHOTS_DIR
 (default /tmp/haven-shots), with JavaScript only, for a person to look at.
 """
 
@@ -135,6 +135,13 @@ def test_an_advisor_refers_a_case_a_supervisor_approves_and_the_agency_accepts(
             expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
                 "approved and sent"
             )
+            # The PDF for secure email: it opens, and it is a PDF (its pages are looked at
+            # in tests/test_exports.py, which renders them).
+            with page.expect_download() as download:
+                page.get_by_role("link", name="Download the referral as a PDF").click()
+            pdf = Path(download.value.path()).read_bytes()
+            assert pdf.startswith(b"%PDF-")
+            assert download.value.suggested_filename == f"{referral.reference}.pdf"
             page.goto("/staff/team/")
             expect(page.get_by_role("heading", name="Referrals", exact=True)).to_be_visible()
             check(page, "the team page with referrals")
