@@ -415,3 +415,53 @@ def test_the_staff_sign_in_form_survives_hostile_values(db: None) -> None:
     form = _forms(client, [reverse("staff:login")])[0]
     for data in _hostile_grid(form):
         assert _send(client, form, data) < 500, data
+
+
+# --- Referrals, from the advisor's side ----------------------------------------------------------
+
+
+def _referral_pages() -> tuple[Client, list[str]]:
+    """A supervisor with a draft referral of their own and another advisor's waiting for them."""
+    from haven.cases.lifecycle import Status
+    from haven.referrals import services as referrals
+    from tests.factories import CaseFactory, PartnerAgencyFactory
+
+    supervisor = StaffUserFactory(role="supervisor")
+    supervisor.save()
+    advisor = StaffUserFactory()
+    agency = PartnerAgencyFactory()
+    mine = CaseFactory(audience="child", priority="P1", status=Status.NEW, assigned_to=supervisor)
+    theirs = CaseFactory(
+        audience="parent", priority="P2", status=Status.PLANNING, assigned_to=advisor
+    )
+    draft = referrals.draft_referral(case=mine, agency=agency, by=supervisor)
+    waiting = referrals.draft_referral(case=theirs, agency=agency, by=advisor)
+    words = referrals.open_draft(waiting)
+    words.no_consent_reason = "Risk to the child."
+    referrals.save_draft(
+        referral=waiting, by=advisor, draft=words, lawful_basis="safeguarding", urgent=False
+    )
+    referrals.send_referral(referral=waiting, by=advisor)
+    pages = [
+        reverse("staff:case_refer", args=[mine.id]) + "?area=Example+Borough",
+        reverse("staff:referral", args=[draft.id]),
+        reverse("staff:referral", args=[waiting.id]),
+    ]
+    return verified_client(supervisor), pages
+
+
+@pytest.mark.django_db
+def test_random_mixtures_in_referral_forms_give_no_5xx() -> None:
+    # Random mixtures only: the draft form's twenty fields make the whole grid costly, and
+    # tests/test_staff_referrals.py posts the hostile values into its fields by name.
+    client, pages = _referral_pages()
+    forms = _forms(client, pages)
+    assert len(forms) >= 4, [f.action for f in forms]
+
+    @RANDOM
+    @given(data=st.data())
+    def one_example(data: Any) -> None:
+        form, values = _draw(data, forms)
+        assert _send(client, form, values) < 500, (form.action, values)
+
+    one_example()
