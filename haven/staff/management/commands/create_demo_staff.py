@@ -89,7 +89,7 @@ class Command(BaseCommand):
     def _print(self, credentials: Path, known: dict[str, str]) -> None:
         lines = ["", "Demo staff sign-in (development only), at /staff/sign-in/:"]
         for username, role in DEMO_ACCOUNTS.items():
-            lines.append(f"  {username:<16} password {known[username]}  ({role})")
+            lines.append(f"  {username:<18} password {known[username]}  ({role})")
         lines += [
             "",
             "Then a code from an authenticator app (Microsoft or Google Authenticator,",
@@ -97,8 +97,8 @@ class Command(BaseCommand):
         ]
         for username in DEMO_ACCOUNTS:
             app = TOTPDevice.objects.get(user__username=username, confirmed=True)
-            lines.append(f"  {username:<16} key {secret_text(app)}")
-            lines.append(f"  {'':<16} {app.config_url}")
+            lines.append(f"  {username:<18} key {secret_text(app)}")
+            lines.append(f"  {'':<18} {app.config_url}")
         lines += [
             "Without an app, print the current code with:",
             "  HAVEN_ENV=development .venv/bin/python manage.py create_demo_staff --code demo-advisor",
