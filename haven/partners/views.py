@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from haven.accounts.access import requires
-from haven.core.parsing import positive_int
+from haven.core.paging import page_number, page_query
 from haven.partners.forms import AcceptForm, CloseForm, DeclineForm, QuestionForm, ReferenceForm
 from haven.referrals import lifecycle, sections, services
 from haven.referrals.lifecycle import WITH_PARTNER, Side, State
@@ -38,7 +38,6 @@ from haven.sealing.services import SealBroken, open_sealed
 PAGE_SIZE = 50
 # As the staff lists (haven.staff.views.listing, which this layer may not import): further
 # than anyone reads, and a page number that cannot overflow.
-MAX_PAGE = 10_000
 
 # Each state as the agency reads it: what it means for them, and its tag's colour.
 STATES: dict[str, tuple[Promise, str]] = {
@@ -81,23 +80,6 @@ def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
-def _page_number(request: HttpRequest) -> int:
-    """The page asked for; any ``page`` that is not a number from 1 to MAX_PAGE does not exist."""
-    value = request.GET.get("page", "")
-    if not value:
-        return 1
-    number = positive_int(value, maximum=MAX_PAGE)
-    if number is None:
-        raise Http404("no such page")
-    return number
-
-
-def _page_query(request: HttpRequest, number: int) -> str:
-    query = request.GET.copy()
-    query["page"] = str(number)
-    return query.urlencode()
-
-
 def _with_overdue(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
     """Each referral marked ``overdue`` by the services' one rule of it."""
     return referrals.annotate(
@@ -115,7 +97,7 @@ def referrals(request: HttpRequest) -> HttpResponse:
     agency = services.agency_of(_user(request))
     if agency is None:
         return render(request, "partners/no_agency.html", {"nav": "partner"})
-    number = _page_number(request)
+    number = page_number(request)
     start = (number - 1) * PAGE_SIZE
     found = _with_overdue(services.for_agency(agency))
     rows = list(found[start : start + PAGE_SIZE + 1])
@@ -129,8 +111,8 @@ def referrals(request: HttpRequest) -> HttpResponse:
             "referrals": rows[:PAGE_SIZE],
             "total": found.count() if number > 1 or len(rows) > PAGE_SIZE else len(rows),
             "states": {state: (str(label), colour) for state, (label, colour) in STATES.items()},
-            "prev_query": _page_query(request, number - 1) if number > 1 else "",
-            "next_query": _page_query(request, number + 1) if len(rows) > PAGE_SIZE else "",
+            "prev_query": page_query(request, number - 1) if number > 1 else "",
+            "next_query": page_query(request, number + 1) if len(rows) > PAGE_SIZE else "",
             "nav": "partner",
         },
     )
