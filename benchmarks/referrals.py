@@ -598,8 +598,7 @@ def git_state() -> dict[str, str]:
         return "?"
 
     return {
-        # Set when the measured code is a copy (``git archive``) rather than this checkout.
-        "source": os.environ.get("HAVEN_BENCH_SOURCE", str(ROOT)),
+        "source": str(ROOT),
         "commit": git("rev-parse", "--short", "HEAD"),
         "uncommitted in haven/ and benchmarks/bare.py, queue.py, conversation.py": git(
             "status",
