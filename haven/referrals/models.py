@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from haven.referrals.lifecycle import State
+from haven.referrals.lifecycle import OPEN_STATES, WITH_PARTNER, State
 
 
 class AgencyKind(models.TextChoices):
@@ -105,6 +105,11 @@ class LawfulBasis(models.TextChoices):
     )
 
 
+# The referrals a supervisor must see to: to approve, or to review after an urgent sending. One
+# condition for the team page's query and the index that serves it.
+FOR_SUPERVISOR = Q(state=State.AWAITING_APPROVAL) | Q(review_needed=True)
+
+
 class Referral(models.Model):
     """One referral of a case to one agency, through its states (``lifecycle.TRANSITIONS``).
 
@@ -154,11 +159,27 @@ class Referral(models.Model):
         indexes = [
             # The overdue acknowledgements, earliest first (queue, team page, case).
             models.Index(
-                fields=["acknowledge_due"],
+                fields=["acknowledge_due", "id"],
                 condition=Q(state="sent"),
                 name="referral_ack_waiting",
             ),
             models.Index(fields=["agency", "state"], name="referral_agency_state"),
+            # An agency's list, newest first: a page is a range of this index, not a sort of
+            # every referral the agency ever had.
+            models.Index(
+                fields=["agency", "-sent_at", "id"],
+                condition=Q(state__in=WITH_PARTNER),
+                name="referral_partner_list",
+            ),
+            # The team page's counts by state, read off the index alone.
+            models.Index(
+                fields=["state"], condition=Q(state__in=OPEN_STATES), name="referral_open_state"
+            ),
+            models.Index(
+                fields=["updated_at", "id"],
+                condition=FOR_SUPERVISOR,
+                name="referral_for_supervisor",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["case", "number"], name="referral_number_once"),

@@ -28,8 +28,9 @@ from haven.cases.lifecycle import Status
 from haven.cases.models import Case
 from haven.notify.notifiers import Kind as NoticeKind
 from haven.referrals import sections
-from haven.referrals.lifecycle import WITH_PARTNER, Side, State, move
+from haven.referrals.lifecycle import OPEN_STATES, WITH_PARTNER, Side, State, move
 from haven.referrals.models import (
+    FOR_SUPERVISOR,
     LawfulBasis,
     PartnerAgency,
     PartnerMembership,
@@ -609,11 +610,19 @@ def open_copy(*, referral: Referral, by: User) -> dict[str, Any]:
 # --- Lists ---------------------------------------------------------------------------------
 
 
+# The referral's own columns every list of referrals shows (its reference is its case's and
+# its number; the rest is what a row says of it). The lists read these, never the sealed draft.
+LISTED = ("id", "case", "number", "state", "urgent", "sent_at", "acknowledge_due")
+
+
 def for_agency(agency: PartnerAgency) -> QuerySet[Referral]:
-    """What the agency's users see: referrals sent to it, revoked ones left out."""
+    """What the agency's users see: referrals sent to it, revoked ones left out; only the
+    columns their list shows (never the sealed draft), newest first, as the index
+    ``referral_partner_list`` holds them, so a page is a range of it."""
     return (
         Referral.objects.filter(agency=agency, state__in=WITH_PARTNER)
         .select_related("case")
+        .only(*LISTED, "agency_id", "acknowledged_at", "case__reference")
         .order_by("-sent_at", "id")
     )
 
@@ -624,25 +633,35 @@ def overdue(now: datetime | None = None) -> Q:
 
 
 def counts_by_state() -> dict[str, int]:
-    """How many referrals are in each state (one query), for the team page."""
-    rows = Referral.objects.values_list("state").annotate(n=Count("id")).order_by()
+    """How many referrals are in each open state (one query, on the index of states), for the
+    team page. Closed and revoked ones are left out: they only grow."""
+    rows = (
+        Referral.objects.filter(state__in=OPEN_STATES)
+        .values_list("state")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     found = dict(rows)
-    return {state: found.get(state, 0) for state in State.values}
+    return {state: found.get(state, 0) for state in OPEN_STATES}
 
 
 def unacknowledged(now: datetime | None = None) -> QuerySet[Referral]:
-    """Referrals past their acknowledgement target, the longest overdue first."""
+    """Referrals past their acknowledgement target, the longest overdue first (the index
+    ``referral_ack_waiting``), with what the lists of them show."""
     return (
         Referral.objects.filter(overdue(now))
         .select_related("case", "agency")
+        .only(*LISTED, "agency__name", "agency__out_of_hours", "case__reference")
         .order_by("acknowledge_due", "id")
     )
 
 
 def waiting_for_supervisor() -> QuerySet[Referral]:
-    """Referrals a supervisor must approve, or review after an urgent sending; oldest first."""
+    """Referrals a supervisor must approve, or review after an urgent sending; oldest first
+    (the index ``referral_for_supervisor``)."""
     return (
-        Referral.objects.filter(Q(state=State.AWAITING_APPROVAL) | Q(review_needed=True))
-        .select_related("case", "agency", "created_by")
+        Referral.objects.filter(FOR_SUPERVISOR)
+        .select_related("case", "agency")
+        .only(*LISTED, "agency__name", "case__reference")
         .order_by("updated_at", "id")
     )

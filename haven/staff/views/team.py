@@ -25,7 +25,7 @@ from haven.cases.queries import (
 from haven.cases.queries import queue as cases_queue
 from haven.cases.services import pending_approvals, time_left
 from haven.referrals import services as referrals
-from haven.referrals.lifecycle import OPEN_STATES, State
+from haven.referrals.lifecycle import State
 from haven.staff.views.listing import keyset_cursors, keyset_queries
 
 # An overview, not the list itself: the most urgent overdue cases, a page at a time, and a
@@ -94,9 +94,7 @@ def _team_page(request: HttpRequest, *, error: str = "") -> HttpResponse:
             # The changes waiting for a supervisor (H1: the assign verb is case_actions.assign).
             "approvals": pending_approvals(user=user),
             "referral_counts": [
-                (State(state).label, count)
-                for state, count in referrals.counts_by_state().items()
-                if state in OPEN_STATES
+                (State(state).label, count) for state, count in referrals.counts_by_state().items()
             ],
             "late_referrals": late,
             "waiting_referrals": waiting,
