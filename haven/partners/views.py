@@ -208,7 +208,6 @@ def referral_page(
     *,
     form: forms.Form | None = None,
     error: str = "",
-    status: int = 200,
 ) -> HttpResponse:
     """The referral as it was sent (its frozen copy, opened and audited by ``open_copy``), its
     history and thread, and the forms of the moves its state allows the agency. ``form`` is one
@@ -262,7 +261,6 @@ def referral_page(
             "nav": "partner",
             "back_url": reverse("partners:referrals"),
         },
-        status=status,
     )
 
 
@@ -284,18 +282,19 @@ def _move(
     form: forms.Form | None = None,
 ) -> HttpResponse:
     """Check ``form``, make the change, then back to the referral page with a banner; the
-    form's errors (400) or the rule broken (409) are shown on the page instead."""
+    form's errors or the rule broken are shown on the page instead (200, as every form of the
+    service answers its errors, with the error summary first)."""
     user = _user(request)
     referral = _find(referral_id)
     if form is not None and not form.is_valid():
-        return referral_page(request, referral_id, form=form, status=400)
+        return referral_page(request, referral_id, form=form)
     try:
         change(referral, user)
     except ReferralRuleBroken as exc:
         # Refused because it is not theirs (the service has audited it): as if it did not exist.
         if not _theirs(referral, user):
             raise Http404("no such referral") from None
-        return referral_page(request, referral_id, form=form, error=str(exc), status=409)
+        return referral_page(request, referral_id, form=form, error=str(exc))
     response = redirect("partners:referral", referral.id)
     response["Location"] += f"?done={done}"
     return response
