@@ -556,10 +556,13 @@ def captured() -> Iterator[list[tuple[str, Any]]]:
         yield found
 
 
-def explain_statements(cookie: str, paths: list[tuple[str, str]]) -> dict[str, Any]:
+def explain_statements(
+    cookie: str, paths: list[tuple[str, str]], *, every: bool = False
+) -> dict[str, Any]:
     """The plans of the statements on referrals that each page of ``paths`` runs, as it runs
     them: requested in this process with ``cookie``'s session, then each statement that reads
-    ``referrals_referral`` explained with its own parameters."""
+    ``referrals_referral`` (with ``every``, each SELECT of the page) explained with its own
+    parameters."""
     from django.db import connection
     from django.test import Client
 
@@ -570,7 +573,12 @@ def explain_statements(cookie: str, paths: list[tuple[str, str]]) -> dict[str, A
         with captured() as statements:
             response = client.get(path)
         assert response.status_code == 200, response.status_code
-        mine = [(sql, p) for sql, p in statements if "referrals_referral" in sql]
+        mine = [
+            (sql, p)
+            for sql, p in statements
+            if ("referrals_referral" in sql and not every)
+            or (every and sql.lstrip().upper().startswith("SELECT"))
+        ]
         for number, (sql, params) in enumerate(mine, start=1):
             with connection.cursor() as cursor:
                 if connection.vendor == "postgresql":
@@ -653,7 +661,9 @@ def run_backend(args: argparse.Namespace) -> None:
                 [("page 1", "/partner/"), ("last page", f"/partner/?page={last_page}")],
             )
             team_plans = explain_statements(
-                signed_in_cookie(SUPERVISOR, "supervisor"), [("team page", "/staff/team/")]
+                signed_in_cookie(SUPERVISOR, "supervisor"),
+                [("team page", "/staff/team/")],
+                every=True,
             )
             runs = []
             for run in range(1, args.runs + 1):
@@ -755,7 +765,7 @@ def run_backend(args: argparse.Namespace) -> None:
                 "warm-up per page": args.warmup,
                 "pdf requests": args.pdf_requests,
                 "explain: partner list": plans,
-                "explain: team page, its statements on referrals": team_plans,
+                "explain: team page, every statement": team_plans,
                 "runs": runs,
             }
             out = result_path(args.json_prefix, args.backend, size)

@@ -142,3 +142,24 @@ def test_the_team_page_counts_only_the_open_states(advisor, agency):
     response = supervisor.get(reverse("staff:team"))
     assert dict(response.context["referral_counts"])["Sent"] == 1
     assert "Closed" not in dict(response.context["referral_counts"])
+
+
+def test_a_page_of_the_partner_list_finds_its_ids_first_and_the_pages_list_each_once(
+    advisor, agency, monkeypatch
+):
+    from haven.partners import views
+    from tests.factories import partner_user
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 3)
+    member = verified_client(partner_user(agency))
+    first = send(advisor, agency, "mk-paged")
+    made = [first, *copies(first, 6)]
+    url = reverse("partners:referrals")
+
+    pages = [member.get(url, {"page": str(n)}).context["referrals"] for n in (1, 2, 3)]
+    sqls = statements(member, url + "?page=2")
+
+    listed = [referral.pk for page in pages for referral in page]
+    assert listed == [referral.pk for referral in sorted(made, key=lambda r: r.sent_at)][::-1]
+    (rows,) = [sql for sql in on_referrals(sqls) if "COUNT(" not in sql]
+    assert "IN (SELECT" in rows and "LIMIT 4 OFFSET 3" in rows

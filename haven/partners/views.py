@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from haven.accounts.access import requires
-from haven.core.paging import page_number, page_query
+from haven.core.paging import page_number, page_query, page_rows
 from haven.partners.forms import AcceptForm, CloseForm, DeclineForm, QuestionForm, ReferenceForm
 from haven.referrals import lifecycle, sections, services
 from haven.referrals.lifecycle import WITH_PARTNER, Side, State
@@ -98,9 +98,8 @@ def referrals(request: HttpRequest) -> HttpResponse:
     if agency is None:
         return render(request, "partners/no_agency.html", {"nav": "partner"})
     number = page_number(request)
-    start = (number - 1) * PAGE_SIZE
     found = _with_overdue(services.for_agency(agency))
-    rows = list(found[start : start + PAGE_SIZE + 1])
+    rows = page_rows(found, number, PAGE_SIZE)
     if number > 1 and not rows:
         raise Http404("no such page")
     return render(
