@@ -67,7 +67,7 @@ def statements(client: Any, url: str) -> list[str]:
 
 
 def on_referrals(sqls: list[str]) -> list[str]:
-    return [sql for sql in sqls if 'FROM "referrals_referral"' in sql]
+    return [sql for sql in sqls if "FROM referrals_referral" in sql.replace('"', "")]
 
 
 def test_the_partner_list_costs_the_same_queries_for_one_row_and_for_forty(advisor, agency):
@@ -138,10 +138,37 @@ def test_the_team_page_counts_only_the_open_states(advisor, agency):
     sqls = statements(supervisor, reverse("staff:team"))
 
     (counting,) = [sql for sql in on_referrals(sqls) if "COUNT(" in sql]
+    assert "'sent'" in counting
     assert "'closed'" not in counting and "'revoked'" not in counting
     response = supervisor.get(reverse("staff:team"))
-    assert dict(response.context["referral_counts"])["Sent"] == 1
-    assert "Closed" not in dict(response.context["referral_counts"])
+    counts = {label: count for label, count, _more in response.context["referral_counts"]}
+    assert counts == {
+        "Draft": 0,
+        "Awaiting approval": 0,
+        "Sent": 1,
+        "Acknowledged": 0,
+        "Accepted": 0,
+        "Declined": 0,
+        "More information requested": 0,
+    }
+
+
+def test_the_team_page_counts_each_state_only_up_to_its_cap(advisor, agency, monkeypatch):
+    from haven.referrals import services
+
+    monkeypatch.setattr(services, "COUNT_CAP", 3)
+    first = send(advisor, agency, "mk-capped")
+    copies(first, 4)  # five sent
+    copies(first, 2, state=State.ACKNOWLEDGED)  # two acknowledged
+    supervisor = verified_client(StaffUserFactory(role="supervisor"))
+
+    response = supervisor.get(reverse("staff:team"))
+
+    counts = {label: (count, more) for label, count, more in response.context["referral_counts"]}
+    assert counts["Sent"] == (4, True)  # counted to the cap and one more, no further
+    assert counts["Acknowledged"] == (2, False)
+    page = response.content.decode()
+    assert "More than 3" in page
 
 
 def test_a_page_of_the_partner_list_finds_its_ids_first_and_the_pages_list_each_once(

@@ -94,8 +94,10 @@ def _team_page(request: HttpRequest, *, error: str = "") -> HttpResponse:
             # The changes waiting for a supervisor (H1: the assign verb is case_actions.assign).
             "approvals": pending_approvals(user=user),
             "referral_counts": [
-                (State(state).label, count) for state, count in referrals.counts_by_state().items()
+                (State(state).label, count, count > referrals.COUNT_CAP)
+                for state, count in referrals.counts_by_state().items()
             ],
+            "referral_count_cap": f"{referrals.COUNT_CAP:,}",
             "late_referrals": late,
             "waiting_referrals": waiting,
             "may_refer": has_permission(user, "referrals.make"),
