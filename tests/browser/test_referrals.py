@@ -145,6 +145,7 @@ def test_an_advisor_refers_a_case_a_supervisor_approves_and_the_agency_accepts(
             page.goto("/staff/team/")
             expect(page.get_by_role("heading", name="Referrals", exact=True)).to_be_visible()
             check(page, "the team page with referrals")
+            screenshot(page, "team")
 
         # A second referral of the same case, sent, which the advisor will revoke.
         second = services.draft_referral(case=case, agency=care, by=advisor)
