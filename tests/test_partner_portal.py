@@ -179,6 +179,21 @@ def test_the_list_pages_by_fifty(client, advisor, agency, monkeypatch):
     assert client.get(reverse("partners:referrals"), {"page": "3"}).status_code == 404
 
 
+def test_the_list_counts_the_agencys_referrals_only_up_to_the_cap(
+    client, advisor, agency, monkeypatch
+):
+    from haven.partners import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    monkeypatch.setattr(services, "COUNT_CAP", 2)
+    for n in range(4):
+        send(advisor, agency, f"mk-cap-{n}")
+
+    page = text_of(client.get(reverse("partners:referrals")))
+
+    assert "More than 2 referrals, newest first" in page
+
+
 @pytest.mark.parametrize("page", ["99999999999999999999", "²", "0", "-1", "\x00", "x" * 300])
 def test_a_page_number_that_is_no_page_is_not_found(client, page):
     assert client.get(reverse("partners:referrals"), {"page": page}).status_code == 404

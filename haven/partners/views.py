@@ -108,7 +108,15 @@ def referrals(request: HttpRequest) -> HttpResponse:
         {
             "agency": agency,
             "referrals": rows[:PAGE_SIZE],
-            "total": found.count() if number > 1 or len(rows) > PAGE_SIZE else len(rows),
+            # Counted to the cap at most, as every count of referrals: one agency's history
+            # would otherwise be read on every showing of its first page.
+            "total": (
+                found.order_by()[: services.COUNT_CAP + 1].count()
+                if number > 1 or len(rows) > PAGE_SIZE
+                else len(rows)
+            ),
+            "count_cap": services.COUNT_CAP,
+            "count_cap_text": f"{services.COUNT_CAP:,}",
             "states": {state: (str(label), colour) for state, (label, colour) in STATES.items()},
             "prev_query": page_query(request, number - 1) if number > 1 else "",
             "next_query": page_query(request, number + 1) if len(rows) > PAGE_SIZE else "",
