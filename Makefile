@@ -27,9 +27,12 @@ run: $(STAMP)
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  HAVEN_ENV=$${HAVEN_ENV:-development} $(PY) manage.py runserver --noreload 127.0.0.1:$(PORT)
 
-## test: the whole suite (browser tests need /usr/bin/chromium; .ci/run installs it)
+## test: the whole suite, in TEST_WORKERS processes at once (pytest-xdist; `auto`, the default, is
+##       one per core, at most 4; TEST_WORKERS=0 runs it in this one process). The browser tests
+##       need /usr/bin/chromium; .ci/run installs it.
+TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 ## lint: ruff, mypy, and the apps' import contracts (pyproject.toml, [tool.importlinter])
 lint: $(STAMP)

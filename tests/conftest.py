@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,22 @@ from django.test import Client
 
 from haven.sealing.keystore import FileKeyStore
 from tests.journey import Journey
+
+# `make test` runs `pytest -n auto`: one pytest-xdist worker per core this process may use, and
+# no more than this. Each worker has a fixed cost (its own test database, migrated, and its own
+# Chromium for the browser tests), which more workers than cores would only add to.
+MOST_WORKERS = 4
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None  # pytest-xdist's own override of "auto" wins
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MOST_WORKERS))
 
 
 @pytest.fixture(autouse=True)

@@ -455,8 +455,14 @@ def test_a_restricted_cases_summary_is_only_for_the_people_named_on_it(
 @pytest.mark.parametrize(
     "path",
     [
-        f"/staff/referrals/{uuid.uuid4()}/export.pdf",
-        f"/staff/cases/{uuid.uuid4()}/summary.pdf",
+        # A new random id each run, named so that every pytest-xdist worker collects the
+        # same test ids (the scheduler refuses workers whose collections differ).
+        pytest.param(
+            f"/staff/referrals/{uuid.uuid4()}/export.pdf", id="/staff/referrals/UUID/export.pdf"
+        ),
+        pytest.param(
+            f"/staff/cases/{uuid.uuid4()}/summary.pdf", id="/staff/cases/UUID/summary.pdf"
+        ),
         "/staff/referrals/not-a-uuid/export.pdf",
         "/staff/cases/1/summary.pdf",
         "/staff/referrals/%00/export.pdf",

@@ -1,6 +1,7 @@
 """manage.py seed_reports: synthetic reports sealed and triaged like real ones, with their cases."""
 
 import copy
+import time
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -238,6 +239,29 @@ def test_cases_that_share_an_identifier_are_linked_each_to_the_one_before():
     }
 
 
+def no_older_transaction_is_running(xid: str, timeout: float = 120) -> None:
+    """Wait until no other session holds a transaction id older than ``xid``.
+
+    VACUUM keeps the row versions a transaction begun before they died might still need, and
+    PostgreSQL keeps them for a transaction holding an id in any database of the cluster, not
+    only this one. Run alone, nothing else is running; under pytest-xdist another worker's test
+    (each test a transaction, in that worker's own database) often is, until that test ends.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid, datname, backend_xid, state, left(query, 80) FROM pg_stat_activity"
+                " WHERE pid <> pg_backend_pid() AND age(backend_xid) > age(%s::xid)",
+                [xid],
+            )
+            older = cursor.fetchall()
+        if not older:
+            return
+        assert time.monotonic() < deadline, f"transactions older than {xid} still run: {older}"
+        time.sleep(0.1)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_counters_are_compacted_after_seeding_on_postgresql():
     """Thousands of counter updates in one transaction leave dead row versions a VACUUM cannot
@@ -254,6 +278,9 @@ def test_the_counters_are_compacted_after_seeding_on_postgresql():
         row = OpenCaseCount.objects.create(user=holder, priority="P2", open_cases=0)
         for n in range(3000):
             OpenCaseCount.objects.filter(pk=row.pk).update(open_cases=n)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_current_xact_id()::xid::text")
+            updates = cursor.fetchone()[0]
 
     def pages() -> int:
         with connection.cursor() as cursor:
@@ -261,6 +288,7 @@ def test_the_counters_are_compacted_after_seeding_on_postgresql():
             return cursor.fetchone()[0]
 
     assert pages() > 10
+    no_older_transaction_is_running(updates)
     seeding.compact_open_case_counts()
     assert pages() == 1
     assert OpenCaseCount.objects.get(pk=row.pk).open_cases == 2999

@@ -148,9 +148,21 @@ def development_server() -> Iterator[int]:
 
 @pytest.fixture
 def django_server_log() -> Iterator[io.StringIO]:
-    """What the django.server logger, as LOGGING configures it, writes."""
+    """What the django.server logger, as LOGGING configures it, writes.
+
+    Only LOGGING's own handler (dictConfig names it after its key), taken once: pytest attaches
+    its capturing handlers to non-propagating loggers such as this one as each phase of a test
+    begins, and the first import of haven.wsgi in a process configures logging again, removing
+    them. So the logger's list at teardown was longer than at setup whenever this was the
+    process's first test to import haven.wsgi: alone, or on a pytest-xdist worker that had not
+    run the test above.
+    """
     captured = io.StringIO()
-    handlers = logging.getLogger("django.server").handlers
+    handlers = [
+        handler
+        for handler in logging.getLogger("django.server").handlers
+        if handler.get_name() == "django.server"
+    ]
     assert handlers
     streams = [handler.setStream(captured) for handler in handlers]  # type: ignore[attr-defined]
     yield captured

@@ -92,7 +92,10 @@ def test_a_case_not_yet_decided_says_why_it_cannot_be_referred(advisor, agency):
     assert not Referral.objects.exists()
 
 
-@pytest.mark.parametrize("agency_id", ["", "not-an-id", str(uuid.uuid4()), "\x00", "²"])
+# The random id is named, so that every pytest-xdist worker collects the same test ids.
+@pytest.mark.parametrize(
+    "agency_id", ["", "not-an-id", pytest.param(str(uuid.uuid4()), id="UUID"), "\x00", "²"]
+)
 def test_an_agency_that_is_not_in_the_directory_is_an_error(case, advisor, agency_id):
     response = verified_client(advisor).post(
         reverse("staff:case_refer", args=[case.id]), {"agency": agency_id}

@@ -1,4 +1,4 @@
-"""Chromium through Playwright against the live server: one browser per run, a context per test.
+"""Chromium through Playwright against the live server: one browser per process, a context per test.
 
 The browser is /usr/bin/chromium (Playwright cannot download its own here). Where it is
 missing the browser tests are skipped, unless HAVEN_REQUIRE_BROWSER=1 says a run without them
@@ -44,7 +44,8 @@ STUB_PAGE = "<!doctype html><html lang='en'><title>Elsewhere</title><h1>Elsewher
 
 @pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
-    """One Chromium for the whole run: every browser test is in this package.
+    """One Chromium for each process of the run (each pytest-xdist worker has its own, as it has
+    its own live server and database): every browser test is in this package.
 
     Not session scope, though: while Playwright's sync API runs it keeps an event loop in the
     test thread, Django then refuses ORM calls from that thread, and the tests after these
