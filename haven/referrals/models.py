@@ -171,7 +171,7 @@ class Referral(models.Model):
                 condition=Q(state__in=WITH_PARTNER),
                 name="referral_partner_list",
             ),
-            # The team page's counts by state, read off the index alone.
+            # The team page's capped counts by state, each a range of this index.
             models.Index(
                 fields=["state"], condition=Q(state__in=OPEN_STATES), name="referral_open_state"
             ),

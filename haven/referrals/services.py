@@ -632,8 +632,9 @@ def overdue(now: datetime | None = None) -> Q:
     return Q(state=State.SENT, acknowledge_due__lt=now or timezone.now())
 
 
-# The team page says "More than 1,000" above this many in a state: accepted referrals stay
-# accepted until the agency closes them, so an exact count would grow with the years.
+# Every count of referrals (the team page's by state, an agency's list) stops above this many
+# and says "More than 1,000": accepted referrals stay accepted until the agency closes them,
+# so an exact count would grow with the years.
 COUNT_CAP = 1_000
 
 
