@@ -30,9 +30,15 @@ run: $(STAMP)
 ## test: the whole suite, in TEST_WORKERS processes at once (pytest-xdist; `auto`, the default, is
 ##       one per core, at most 4; TEST_WORKERS=0 runs it in this one process). The browser tests
 ##       need /usr/bin/chromium; .ci/run installs it.
+##       --maxschedchunk 1: a worker is given the next test as it finishes one, in pytest's
+##       order. By default it is given runs of tests by count, and the slow ones (the browser's)
+##       sit together: one worker got them all and ran 10 minutes, the other stopped after 3.5.
+##       (--dist worksteal balances as well, but a worker that steals runs what it takes out of
+##       that order, which pytest-django sets so that the tests that empty the database, the
+##       browser's among them, come after those that expect it as the migrations left it.)
 TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --maxschedchunk 1 $(PYTEST_ARGS)
 
 ## lint: ruff, mypy, and the apps' import contracts (pyproject.toml, [tool.importlinter])
 lint: $(STAMP)
